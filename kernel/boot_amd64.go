@@ -1,0 +1,93 @@
+package kernel
+
+import "unsafe"
+
+// State the boot path and the trap entry share with assembly.
+var (
+	kstack       [kstackSize]byte
+	kernelG      fakeG
+	ktls         [2]uintptr
+	bootInfoAddr uintptr // physical address of hvm_start_info, from %ebx
+	syscallRSP   uint64  // the caller's RSP during syscall entry
+	inKernel     bool    // set while kernel code runs; a trap then is a kernel fault
+	useXsave     bool    // XSAVE/XRSTOR rather than FXSAVE/FXRSTOR
+	curCtx       uintptr // address of the running thread's context
+	xcr0         uint64  // XSAVE features enabled
+)
+
+const kstackSize = 65536 // must match KSTACK_SIZE in asm_amd64.h
+
+// fakeG stands in for the runtime's g while kernel code runs: Go function
+// prologues compare SP against stackguard0 at offset 16 (runtime/runtime2.go,
+// type g), so its bounds are the kernel stack's. The rest is zero, so any
+// runtime code that reaches for g.m faults at once instead of corrupting state.
+type fakeG struct {
+	stackLo, stackHi         uintptr
+	stackguard0, stackguard1 uintptr
+	_                        [60]uintptr
+}
+
+// kmain runs once, on the kernel stack, before the Go runtime exists. It
+// brings the machine up, creates the first thread at the runtime's own entry
+// point, and resumes it.
+func kmain() {
+	uartInit(com1)
+	uartInit(com2)
+	uartInit(com3)
+	setupDescriptors()
+	setupFPU()
+	if !parseBootInfo() {
+		fatal("boot: no valid hvm_start_info (not started through the PVH entry?)")
+	}
+	parseCmdline()
+	setupMemory()
+	setupClock()
+	setupTimer()
+	setupThreads()
+	setupFiles()
+	startProgram()
+	resumeCurrent()
+}
+
+// setupFPU enables XSAVE with the x87, SSE and AVX state components when the
+// CPU has them (Intel SDM vol. 1 §13.3), as the Go runtime uses AVX2 when
+// CPUID and XGETBV say the OS saves it.
+func setupFPU() {
+	_, _, c, _ := cpuid(1, 0)
+	if c&(1<<26) == 0 { // XSAVE
+		return
+	}
+	writeCR4(readCR4() | cr4OSXSAVE)
+	a, _, _, _ := cpuid(0xd, 0)
+	mask := uint64(3) // x87, SSE
+	if c&(1<<28) != 0 && a&4 != 0 {
+		mask |= 4 // AVX
+	}
+	xsetbv(0, mask)
+	xcr0 = mask
+	_, size, _, _ := cpuid(0xd, 0)
+	if size > fpAreaSize {
+		fatal("boot: XSAVE area larger than the kernel reserves")
+	}
+	useXsave = true
+}
+
+// fatal reports a kernel error and stops the machine with a fault record.
+func fatal(msg string) {
+	klog(msg)
+	record("fault", 0, false)
+	powerOff()
+}
+
+// powerOff stops the VM through isa-debug-exit (docs/hostabi.md).
+func powerOff() {
+	outb(0xf4, 0)
+	halt()
+}
+
+// ptr converts an address for kernel access. Physical memory is identity
+// mapped, so a physical address works as well as a user virtual one.
+func ptr[T any](addr uintptr) *T { return *(**T)(unsafe.Pointer(&addr)) }
+
+// bytesAt returns the n bytes at addr as a slice (never retained in globals).
+func bytesAt(addr uintptr, n int) []byte { return unsafe.Slice(ptr[byte](addr), n) }

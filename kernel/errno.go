@@ -1,0 +1,42 @@
+package kernel
+
+// Linux errno values (include/uapi/asm-generic/errno-base.h, errno.h).
+const (
+	ePERM        = 1
+	eNOENT       = 2
+	eSRCH        = 3
+	eINTR        = 4
+	eIO          = 5
+	eBADF        = 9
+	eCHILD       = 10
+	eAGAIN       = 11
+	eNOMEM       = 12
+	eACCES       = 13
+	eFAULT       = 14
+	eBUSY        = 16
+	eEXIST       = 17
+	eNODEV       = 19
+	eNOTDIR      = 20
+	eISDIR       = 21
+	eINVAL       = 22
+	eNFILE       = 23
+	eMFILE       = 24
+	eNOTTY       = 25
+	eSPIPE       = 29
+	eROFS        = 30
+	ePIPE        = 32
+	eRANGE       = 34
+	eNAMETOOLONG = 36
+	eNOSYS       = 38
+	eTIMEDOUT    = 110
+	eNOTSUP      = 95
+	eAFNOSUPPORT = 97
+)
+
+// errno encodes -e as a syscall return value.
+func errno(e int) uint64 { return uint64(-int64(e)) }
+
+// noReturn is returned by a syscall handler that has already set up the
+// thread's registers (sigreturn) or put it to sleep (a blocking call whose
+// result is set when it wakes).
+const noReturn = ^uint64(0) - 4095 - 1

@@ -1,0 +1,142 @@
+package kernel
+
+import "github.com/gobi-os/gobi/kernel/memfs"
+
+// Starting and ending the program: its memory, files, initial stack and first
+// thread, and the exit record the host turns into gobi's exit status.
+
+const mainStackSize = 8 << 20
+
+// setupMemory starts the frame allocator above the image and builds the
+// final page tables.
+func setupMemory() {
+	initFrames(imageEnd())
+	setupPaging()
+	setupRandom()
+}
+
+// setupFiles creates the file system, loads the image's bundle and opens the
+// standard descriptors.
+func setupFiles() {
+	if er := memfs.Init(allocFrame, freeFrame, pageSize, walltime); er != 0 {
+		fatal("files: cannot initialise the file system")
+	}
+	if len(bundleData) > 0 {
+		if er := memfs.LoadBundle(bundleData); er != 0 {
+			kputs("files: the image's file bundle is corrupt: errno ")
+			kputu(uint64(er))
+			kflush()
+			bootError("files: rebuild the image with gobi build")
+		}
+	}
+	if argc > 0 {
+		memfs.SetExe(cstring(argBuf[:]))
+	}
+	for fd, path := range [...]string{"/dev/stdin", "/dev/stdout", "/dev/stderr"} {
+		flags := memfs.O_WRONLY
+		if fd == 0 {
+			flags = memfs.O_RDONLY
+		}
+		f, er := memfs.Open(0, path, flags, 0)
+		if er != 0 {
+			fatal("files: cannot open the console devices")
+		}
+		fds[fd] = fdEntry{kind: fdFile, obj: int32(f)}
+	}
+	if r := chdir(0, cstring(cwdBuf[:cwdLen])); r != 0 {
+		kputs("files: the working directory does not exist in the image: ")
+		kputs(cstring(cwdBuf[:cwdLen]))
+		kflush()
+		if chdir(0, "/") != 0 {
+			fatal("files: no root directory")
+		}
+	}
+}
+
+// cstring returns b up to its first NUL, as a string sharing b's memory.
+func cstring(b []byte) string {
+	n := 0
+	for n < len(b) && b[n] != 0 {
+		n++
+	}
+	return unsafeString(b[:n])
+}
+
+// startProgram maps the main thread's stack, lays out the Linux initial
+// process stack (System V AMD64 ABI §3.4.1: argc, argv, envp, auxv, then the
+// strings) and makes thread 1 start at the runtime's entry point.
+func startProgram() {
+	top := uintptr(userTop)
+	base := top - mainStackSize
+	if !insertVMA(base, top, protRead|protWrite) {
+		fatal("boot: cannot map the main stack")
+	}
+	// Strings and AT_RANDOM's 16 bytes at the very top.
+	sp := top
+	sp -= uintptr(argLen)
+	strs := sp
+	if !userOK(sp, top-sp, true) {
+		fatal("boot: cannot map the main stack")
+	}
+	copy(bytesAt(strs, argLen), argBuf[:argLen])
+	sp -= 16
+	random := sp
+	fillRandom(bytesAt(random, 16))
+	sp -= 16
+	platform := sp
+	copy(bytesAt(platform, 7), "x86_64\x00")
+	// argc, argv[argc+1], envp[envc+1], auxv pairs.
+	const nAux = 9
+	words := 1 + argc + 1 + envc + 1 + 2*nAux
+	sp = (sp - uintptr(words)*8) &^ 15
+	if !userOK(sp, top-sp, true) {
+		fatal("boot: cannot map the main stack")
+	}
+	w := bytesAt(sp, words*8)
+	k := 0
+	put := func(v uint64) { put64(w[k*8:], v); k++ }
+	put(uint64(argc))
+	off := 0
+	for n := 0; n < argc+envc; n++ {
+		if n == argc {
+			put(0)
+		}
+		put(uint64(strs + uintptr(off)))
+		for argBuf[off] != 0 {
+			off++
+		}
+		off++
+	}
+	if argc+envc == argc {
+		put(0)
+	}
+	put(0)
+	_, _, _, edx := cpuid(1, 0)
+	for _, a := range [nAux][2]uint64{
+		{6, pageSize},          // AT_PAGESZ
+		{25, uint64(random)},   // AT_RANDOM
+		{16, uint64(edx)},      // AT_HWCAP
+		{17, 100},              // AT_CLKTCK
+		{15, uint64(platform)}, // AT_PLATFORM
+		{23, 0},                // AT_SECURE
+		{11, 0}, {12, 0},       // AT_UID, AT_EUID
+		{0, 0}, // AT_NULL
+	} {
+		put(a[0])
+		put(a[1])
+	}
+	i := newThread()
+	t := &threads[i]
+	initCPUState(t)
+	t.ctx.rip = uint64(rt0Addr())
+	t.ctx.rsp = uint64(sp)
+	t.state = tsRunnable
+	setCur(i)
+	armTimer(timeSlice)
+}
+
+// exitProgram ends the guest: the host receives the status in an exit record.
+func exitProgram(status int) {
+	record("exit", int64(status), true)
+	powerOff()
+}

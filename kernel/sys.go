@@ -1,0 +1,280 @@
+package kernel
+
+// System call dispatch: the x86-64 Linux ABI (number in rax, arguments in
+// rdi, rsi, rdx, r10, r8, r9, result or -errno in rax). Calls are grouped by
+// subject in sys_*.go. A call the kernel does not implement fails with ENOSYS
+// and is reported once by name.
+
+var reported [512]bool
+
+func doSyscall(i int) {
+	c := &threads[i].ctx
+	nr := c.rax
+	a := [6]uint64{c.rdi, c.rsi, c.rdx, c.r10, c.r8, c.r9}
+	r := syscall(i, nr, &a)
+	if r != noReturn {
+		threads[i].ctx.rax = r
+	}
+}
+
+func syscall(i int, nr uint64, a *[6]uint64) uint64 {
+	switch nr {
+	// Memory.
+	case 9:
+		return sysMmap(a[0], a[1], a[2], a[3], a[4], a[5])
+	case 10:
+		return sysMprotect(a[0], a[1], a[2])
+	case 11:
+		return sysMunmap(a[0], a[1])
+	case 12: // brk: no heap segment; the runtime uses mmap
+		return 0
+	case 28:
+		return sysMadvise(a[0], a[1], a[2])
+	case 27: // mincore
+		return errno(eNOSYS)
+
+	// Threads and scheduling.
+	case 56:
+		return sysClone(i, a[0], a[1], a[2], a[3], a[4])
+	case 60:
+		exitThread(i)
+		return noReturn
+	case 231:
+		exitProgram(int(int32(a[0])) & 0xff)
+		return noReturn
+	case 202:
+		return sysFutex(i, a[0], a[1], a[2], a[3], a[4], a[5])
+	case 24: // sched_yield
+		return 0
+	case 186: // gettid
+		return uint64(threads[i].tid)
+	case 39: // getpid
+		return pid
+	case 110: // getppid
+		return 0
+	case 218: // set_tid_address
+		threads[i].clearTID = uintptr(a[0])
+		return uint64(threads[i].tid)
+	case 158:
+		return sysArchPrctl(i, a[0], a[1])
+	case 204:
+		return sysSchedGetaffinity(a[0], a[1], a[2])
+	case 203: // sched_setaffinity: one CPU, nothing to change
+		return 0
+	case 273: // set_robust_list
+		return 0
+	case 334: // rseq: not provided, as under a kernel without it
+		return errno(eNOSYS)
+
+	// Time.
+	case 228:
+		return sysClockGettime(a[0], a[1])
+	case 229:
+		return sysClockGetres(a[0], a[1])
+	case 35:
+		return sysNanosleep(i, a[0], a[1])
+	case 230:
+		return sysClockNanosleep(i, a[0], a[1], a[2], a[3])
+	case 96:
+		return sysGettimeofday(a[0])
+	case 201: // time
+		s := walltime() / 1e9
+		if a[0] != 0 {
+			if !userOK(uintptr(a[0]), 8, true) {
+				return errno(eFAULT)
+			}
+			*ptr[int64](uintptr(a[0])) = s
+		}
+		return uint64(s)
+
+	// Signals.
+	case 13:
+		return sysRtSigaction(a[0], a[1], a[2], a[3])
+	case 14:
+		return sysRtSigprocmask(i, a[0], a[1], a[2], a[3])
+	case 15:
+		return sigreturn(i)
+	case 131:
+		return sysSigaltstack(i, a[0], a[1])
+	case 200: // tkill
+		return sysTgkill(pid, a[0], a[1])
+	case 234:
+		return sysTgkill(a[0], a[1], a[2])
+	case 62: // kill
+		return sysKill(a[0], a[1])
+	case 127: // rt_sigpending
+		return sysRtSigpending(i, a[0], a[1])
+	case 130:
+		return sysRtSigsuspend(i, a[0], a[1])
+
+	// Files, console, polling.
+	case 0:
+		return sysRead(i, a[0], a[1], a[2])
+	case 1:
+		return sysWrite(a[0], a[1], a[2])
+	case 17:
+		return sysPread(a[0], a[1], a[2], a[3])
+	case 18:
+		return sysPwrite(a[0], a[1], a[2], a[3])
+	case 19:
+		return sysReadv(i, a[0], a[1], a[2])
+	case 20:
+		return sysWritev(a[0], a[1], a[2])
+	case 3:
+		return sysClose(a[0])
+	case 8:
+		return sysLseek(a[0], a[1], a[2])
+	case 16:
+		return sysIoctl(a[0], a[1], a[2])
+	case 72:
+		return sysFcntl(a[0], a[1], a[2])
+	case 32:
+		return sysDup(a[0])
+	case 33:
+		return sysDup3(a[0], a[1], 0, true)
+	case 292:
+		return sysDup3(a[0], a[1], a[2], false)
+	case 5:
+		return sysFstat(a[0], a[1])
+	case 4: // stat
+		return sysNewfstatat(atFDCWD, a[0], a[1], 0)
+	case 6: // lstat
+		return sysNewfstatat(atFDCWD, a[0], a[1], atSymlinkNofollow)
+	case 262:
+		return sysNewfstatat(a[0], a[1], a[2], a[3])
+	case 2: // open
+		return sysOpenat(atFDCWD, a[0], a[1], a[2])
+	case 257:
+		return sysOpenat(a[0], a[1], a[2], a[3])
+	case 217:
+		return sysGetdents64(a[0], a[1], a[2])
+	case 79:
+		return sysGetcwd(a[0], a[1])
+	case 80:
+		return sysChdir(a[0])
+	case 81:
+		return sysFchdir(a[0])
+	case 83: // mkdir
+		return sysMkdirat(atFDCWD, a[0], a[1])
+	case 258:
+		return sysMkdirat(a[0], a[1], a[2])
+	case 87: // unlink
+		return sysUnlinkat(atFDCWD, a[0], 0)
+	case 84: // rmdir
+		return sysUnlinkat(atFDCWD, a[0], atRemovedir)
+	case 263:
+		return sysUnlinkat(a[0], a[1], a[2])
+	case 82: // rename
+		return sysRenameat(atFDCWD, a[0], atFDCWD, a[1], 0)
+	case 264:
+		return sysRenameat(a[0], a[1], a[2], a[3], 0)
+	case 316:
+		return sysRenameat(a[0], a[1], a[2], a[3], a[4])
+	case 89: // readlink
+		return sysReadlinkat(atFDCWD, a[0], a[1], a[2])
+	case 267:
+		return sysReadlinkat(a[0], a[1], a[2], a[3])
+	case 88: // symlink
+		return sysSymlinkat(a[0], atFDCWD, a[1])
+	case 266:
+		return sysSymlinkat(a[0], a[1], a[2])
+	case 21: // access
+		return sysFaccessat(atFDCWD, a[0], a[1])
+	case 269, 439:
+		return sysFaccessat(a[0], a[1], a[2])
+	case 90: // chmod
+		return sysFchmodat(atFDCWD, a[0], a[1])
+	case 268:
+		return sysFchmodat(a[0], a[1], a[2])
+	case 91:
+		return sysFchmod(a[0], a[1])
+	case 77:
+		return sysFtruncate(a[0], a[1])
+	case 76: // truncate
+		return sysTruncate(a[0], a[1])
+	case 280:
+		return sysUtimensat(a[0], a[1], a[2], a[3])
+	case 74, 75: // fsync, fdatasync: memory is the medium
+		return sysFsync(a[0])
+	case 162: // sync
+		return 0
+	case 95: // umask
+		return sysUmask(a[0])
+	case 290:
+		return sysEventfd2(a[0], a[1])
+	case 284: // eventfd
+		return sysEventfd2(a[0], 0)
+	case 213, 291: // epoll_create, epoll_create1
+		return sysEpollCreate(a[0], nr == 213)
+	case 233:
+		return sysEpollCtl(a[0], a[1], a[2], a[3])
+	case 232:
+		return sysEpollWait(i, a[0], a[1], a[2], a[3], 0)
+	case 281:
+		return sysEpollWait(i, a[0], a[1], a[2], a[3], a[4])
+	case 22: // pipe
+		return sysPipe2(a[0], 0)
+	case 293:
+		return sysPipe2(a[0], a[1])
+
+	// Identity and limits.
+	case 63:
+		return sysUname(a[0])
+	case 102, 104, 107, 108: // getuid, getgid, geteuid, getegid
+		return 0
+	case 118, 120: // getresuid, getresgid
+		for _, p := range a[:3] {
+			if p != 0 && userOK(uintptr(p), 4, true) {
+				*ptr[uint32](uintptr(p)) = 0
+			}
+		}
+		return 0
+	case 111, 121, 124: // getpgrp, getpgid, getsid
+		return pid
+	case 112: // setsid
+		return pid
+	case 97: // getrlimit
+		return sysPrlimit(0, a[0], 0, a[1])
+	case 302:
+		return sysPrlimit(a[0], a[1], a[2], a[3])
+	case 160: // setrlimit
+		return 0
+	case 157:
+		return sysPrctl(a[0], a[1])
+	case 318:
+		return sysGetrandom(a[0], a[1], a[2])
+	case 99:
+		return sysSysinfo(a[0])
+	case 98:
+		return sysGetrusage(a[0], a[1])
+	case 61: // wait4: never any children
+		return errno(eCHILD)
+	case 57, 58, 59, 322, 435: // fork, vfork, execve, execveat, clone3
+		return errno(eNOSYS)
+	}
+	reportOnce(nr, a)
+	return errno(eNOSYS)
+}
+
+func reportOnce(nr uint64, a *[6]uint64) {
+	if nr < uint64(len(reported)) && reported[nr] && !debug {
+		return
+	}
+	if nr < uint64(len(reported)) {
+		reported[nr] = true
+	}
+	kputs("unimplemented syscall ")
+	if nr < uint64(len(sysNames)) && sysNames[nr] != "" {
+		kputs(sysNames[nr])
+	} else {
+		kputu(nr)
+	}
+	kputs(" returns ENOSYS")
+	if debug {
+		for _, v := range a {
+			kputc(' ')
+			kputx(v)
+		}
+	}
+	kflush()
+}

@@ -1,0 +1,300 @@
+package kernel
+
+import (
+	"unsafe"
+
+	"github.com/gobi-os/gobi/kernel/memfs"
+)
+
+// Path-based file system calls, served by memfs. Paths are read from the
+// program's memory in place (never copied or retained).
+
+const (
+	atFDCWD           = ^uint64(99) // -100
+	atSymlinkNofollow = 0x100
+	atRemovedir       = 0x200
+)
+
+var (
+	cwd   memfs.File // the working directory, open O_PATH
+	umask uint64     = 0o022
+)
+
+// userPath returns the NUL-terminated string at addr.
+func userPath(addr uint64) (string, uint64) {
+	if addr == 0 {
+		return "", errno(eFAULT)
+	}
+	for n := uintptr(0); n < memfs.PathMax; n++ {
+		p := uintptr(addr) + n
+		if p&(pageSize-1) == 0 || n == 0 {
+			if !userOK(p, 1, false) {
+				return "", errno(eFAULT)
+			}
+		}
+		if *ptr[byte](p) == 0 {
+			return unsafe.String(ptr[byte](uintptr(addr)), int(n)), 0
+		}
+	}
+	return "", errno(eNAMETOOLONG)
+}
+
+// dirOf returns the directory a *at call resolves from.
+func dirOf(dirfd uint64) (memfs.File, uint64) {
+	if dirfd == atFDCWD || int32(dirfd) == -100 {
+		return cwd, 0
+	}
+	e, ok := getFD(dirfd)
+	if !ok {
+		return 0, errno(eBADF)
+	}
+	if e.kind != fdFile {
+		return 0, errno(eNOTDIR)
+	}
+	return memfs.File(e.obj), 0
+}
+
+// pathArgs reads the common (dirfd, path) pair.
+func pathArgs(dirfd, path uint64) (memfs.File, string, uint64) {
+	p, r := userPath(path)
+	if r != 0 {
+		return 0, "", r
+	}
+	d, r := dirOf(dirfd)
+	return d, p, r
+}
+
+func sysOpenat(dirfd, path, flags, mode uint64) uint64 {
+	d, p, r := pathArgs(dirfd, path)
+	if r != 0 {
+		return r
+	}
+	fd := allocFD(0)
+	if fd < 0 {
+		return errno(eMFILE)
+	}
+	f, er := memfs.Open(d, p, int(flags), uint32(mode&^umask))
+	if er != 0 {
+		return errno(int(er))
+	}
+	fds[fd] = fdEntry{kind: fdFile, obj: int32(f), cloexec: flags&oCloexec != 0}
+	return uint64(fd)
+}
+
+func sysNewfstatat(dirfd, path, st, flags uint64) uint64 {
+	p, r := userPath(path)
+	if r != 0 {
+		return r
+	}
+	if !userOK(uintptr(st), unsafe.Sizeof(memfs.Stat{}), true) {
+		return errno(eFAULT)
+	}
+	if p == "" && flags&memfs.AT_EMPTY_PATH != 0 && dirfd != atFDCWD {
+		return sysFstat(dirfd, st)
+	}
+	d, r := dirOf(dirfd)
+	if r != 0 {
+		return r
+	}
+	return errnoOf(memfs.StatAt(d, p, ptr[memfs.Stat](uintptr(st)), int(flags)))
+}
+
+func sysGetdents64(fd, buf, n uint64) uint64 {
+	e, ok := getFD(fd)
+	if !ok {
+		return errno(eBADF)
+	}
+	if e.kind != fdFile {
+		return errno(eNOTDIR)
+	}
+	if n > maxIO {
+		n = maxIO
+	}
+	if !userOK(uintptr(buf), uintptr(n), true) {
+		return errno(eFAULT)
+	}
+	k, er := memfs.Getdents64(memfs.File(e.obj), bytesAt(uintptr(buf), int(n)))
+	if er != 0 {
+		return errno(int(er))
+	}
+	return uint64(k)
+}
+
+func sysGetcwd(buf, n uint64) uint64 {
+	if n > memfs.PathMax {
+		n = memfs.PathMax
+	}
+	if !userOK(uintptr(buf), uintptr(n), true) {
+		return errno(eFAULT)
+	}
+	k, er := memfs.Getcwd(cwd, bytesAt(uintptr(buf), int(n)))
+	if er != 0 {
+		return errno(int(er))
+	}
+	return uint64(k)
+}
+
+func sysChdir(path uint64) uint64 {
+	p, r := userPath(path)
+	if r != 0 {
+		return r
+	}
+	return chdir(cwd, p)
+}
+
+func sysFchdir(fd uint64) uint64 {
+	e, ok := getFD(fd)
+	if !ok {
+		return errno(eBADF)
+	}
+	if e.kind != fdFile {
+		return errno(eNOTDIR)
+	}
+	return chdir(memfs.File(e.obj), ".")
+}
+
+func chdir(d memfs.File, p string) uint64 {
+	f, er := memfs.Open(d, p, memfs.O_PATH|memfs.O_DIRECTORY, 0)
+	if er != 0 {
+		return errno(int(er))
+	}
+	memfs.Close(cwd)
+	cwd = f
+	return 0
+}
+
+func sysMkdirat(dirfd, path, mode uint64) uint64 {
+	d, p, r := pathArgs(dirfd, path)
+	if r != 0 {
+		return r
+	}
+	return errnoOf(memfs.Mkdir(d, p, uint32(mode&^umask)))
+}
+
+func sysUnlinkat(dirfd, path, flags uint64) uint64 {
+	d, p, r := pathArgs(dirfd, path)
+	if r != 0 {
+		return r
+	}
+	return errnoOf(memfs.Unlink(d, p, int(flags)))
+}
+
+func sysRenameat(olddirfd, oldpath, newdirfd, newpath, flags uint64) uint64 {
+	od, op, r := pathArgs(olddirfd, oldpath)
+	if r != 0 {
+		return r
+	}
+	nd, np, r := pathArgs(newdirfd, newpath)
+	if r != 0 {
+		return r
+	}
+	return errnoOf(memfs.Rename(od, op, nd, np, int(flags)))
+}
+
+func sysReadlinkat(dirfd, path, buf, n uint64) uint64 {
+	d, p, r := pathArgs(dirfd, path)
+	if r != 0 {
+		return r
+	}
+	if int64(n) <= 0 {
+		return errno(eINVAL)
+	}
+	if n > memfs.PathMax {
+		n = memfs.PathMax
+	}
+	if !userOK(uintptr(buf), uintptr(n), true) {
+		return errno(eFAULT)
+	}
+	k, er := memfs.Readlink(d, p, bytesAt(uintptr(buf), int(n)), 0)
+	if er != 0 {
+		return errno(int(er))
+	}
+	return uint64(k)
+}
+
+func sysSymlinkat(target, dirfd, path uint64) uint64 {
+	t, r := userPath(target)
+	if r != 0 {
+		return r
+	}
+	d, p, r := pathArgs(dirfd, path)
+	if r != 0 {
+		return r
+	}
+	return errnoOf(memfs.Symlink(t, d, p))
+}
+
+func sysFaccessat(dirfd, path, mode uint64) uint64 {
+	d, p, r := pathArgs(dirfd, path)
+	if r != 0 {
+		return r
+	}
+	return errnoOf(memfs.Access(d, p, uint32(mode), 0))
+}
+
+func sysFchmodat(dirfd, path, mode uint64) uint64 {
+	d, p, r := pathArgs(dirfd, path)
+	if r != 0 {
+		return r
+	}
+	return errnoOf(memfs.Chmod(d, p, uint32(mode), 0))
+}
+
+func sysFchmod(fd, mode uint64) uint64 {
+	e, ok := getFD(fd)
+	if !ok {
+		return errno(eBADF)
+	}
+	if e.kind != fdFile {
+		return 0
+	}
+	return errnoOf(memfs.Fchmod(memfs.File(e.obj), uint32(mode)))
+}
+
+func sysFtruncate(fd, size uint64) uint64 {
+	e, ok := getFD(fd)
+	if !ok {
+		return errno(eBADF)
+	}
+	if e.kind != fdFile {
+		return errno(eINVAL)
+	}
+	return errnoOf(memfs.Ftruncate(memfs.File(e.obj), int64(size)))
+}
+
+func sysTruncate(path, size uint64) uint64 {
+	p, r := userPath(path)
+	if r != 0 {
+		return r
+	}
+	return errnoOf(memfs.Truncate(cwd, p, int64(size)))
+}
+
+func sysUtimensat(dirfd, path, times, flags uint64) uint64 {
+	d, r := dirOf(dirfd)
+	if r != 0 {
+		return r
+	}
+	p := ""
+	if path != 0 {
+		if p, r = userPath(path); r != 0 {
+			return r
+		}
+	} else {
+		flags |= memfs.AT_EMPTY_PATH
+	}
+	var ts *[2]memfs.Timespec
+	if times != 0 {
+		if !userOK(uintptr(times), 32, false) {
+			return errno(eFAULT)
+		}
+		ts = ptr[[2]memfs.Timespec](uintptr(times))
+	}
+	return errnoOf(memfs.Utimens(d, p, ts, int(flags)))
+}
+
+func sysUmask(mask uint64) uint64 {
+	old := umask
+	umask = mask & 0o777
+	return old
+}

@@ -1,0 +1,112 @@
+package kernel
+
+// Identity, limits and entropy: uname, prlimit64, prctl, getrandom, sysinfo,
+// getrusage.
+
+const (
+	rlimitStack  = 3
+	rlimitNofile = 7
+	rlimInfinity = ^uint64(0)
+)
+
+func sysUname(buf uint64) uint64 {
+	const field = 65
+	if !userOK(uintptr(buf), 6*field, true) {
+		return errno(eFAULT)
+	}
+	b := bytesAt(uintptr(buf), 6*field)
+	clear(b)
+	for k, s := range [...]string{"Linux", hostname, "6.1.0-gobi", "#1 Gobi", "x86_64", "(none)"} {
+		copy(b[k*field:k*field+field-1], s)
+	}
+	return 0
+}
+
+const hostname = "gobi"
+
+// sysPrlimit reports the limits the guest actually has: as many files as the
+// fd table holds, an 8 MiB main stack, and otherwise none.
+func sysPrlimit(p, res, newLim, oldLim uint64) uint64 {
+	if p != 0 && p != pid {
+		return errno(eSRCH)
+	}
+	if oldLim != 0 {
+		if !userOK(uintptr(oldLim), 16, true) {
+			return errno(eFAULT)
+		}
+		l := ptr[[2]uint64](uintptr(oldLim))
+		switch res {
+		case rlimitNofile:
+			l[0], l[1] = maxFDs, maxFDs
+		case rlimitStack:
+			l[0], l[1] = mainStackSize, rlimInfinity
+		default:
+			l[0], l[1] = rlimInfinity, rlimInfinity
+		}
+	}
+	return 0
+}
+
+const (
+	prSetName      = 15
+	prGetName      = 16
+	prSetVMA       = 0x53564d41
+	prSetPdeathsig = 1
+)
+
+func sysPrctl(op, arg uint64) uint64 {
+	switch op {
+	case prSetName, prSetVMA, prSetPdeathsig:
+		return 0
+	case prGetName:
+		if !userOK(uintptr(arg), 16, true) {
+			return errno(eFAULT)
+		}
+		b := bytesAt(uintptr(arg), 16)
+		clear(b)
+		copy(b, "gobi")
+		return 0
+	}
+	return errno(eINVAL)
+}
+
+// sysGetrandom fills the buffer from the CPU's hardware generator. It never
+// returns predictable bytes: without RDSEED/RDRAND the kernel refuses to boot.
+func sysGetrandom(buf, n, flags uint64) uint64 {
+	if n > 1<<25 {
+		n = 1 << 25
+	}
+	if !userOK(uintptr(buf), uintptr(n), true) {
+		return errno(eFAULT)
+	}
+	fillRandom(bytesAt(uintptr(buf), int(n)))
+	return n
+}
+
+func sysSysinfo(info uint64) uint64 {
+	if !userOK(uintptr(info), 112, true) {
+		return errno(eFAULT)
+	}
+	b := bytesAt(uintptr(info), 112)
+	clear(b)
+	put64(b[0:], uint64(nanotime()/1e9))
+	total := (usedFrames + freeFrames) * pageSize
+	put64(b[32:], total)
+	put64(b[40:], freeFrames*pageSize)
+	put16(b[80:], uint16(nLive))
+	put32(b[104:], 1) // mem_unit
+	return 0
+}
+
+func sysGetrusage(who, usage uint64) uint64 {
+	if !userOK(uintptr(usage), 144, true) {
+		return errno(eFAULT)
+	}
+	b := bytesAt(uintptr(usage), 144)
+	clear(b)
+	ns := nanotime()
+	put64(b[0:], uint64(ns/1e9)) // ru_utime: all time is the program's
+	put64(b[8:], uint64(ns%1e9/1000))
+	put64(b[32:], usedFrames*pageSize/1024) // ru_maxrss in KiB
+	return 0
+}

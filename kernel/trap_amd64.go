@@ -1,0 +1,126 @@
+package kernel
+
+// Trap dispatch. trap runs on the kernel stack with interrupts off after
+// kernelEntry saved the running thread's registers; it handles the event and
+// picks the thread to resume.
+
+const (
+	vecDE       = 0
+	vecDB       = 1
+	vecBP       = 3
+	vecUD       = 6
+	vecNM       = 7
+	vecDF       = 8
+	vecGP       = 13
+	vecPF       = 14
+	vecMF       = 16
+	vecAC       = 17
+	vecXM       = 19
+	vecTimer    = 32
+	vecSpurious = 255
+	vecSyscall  = 256 // pseudo-vector for SYSCALL (asm_amd64.h)
+
+	pfWrite = 1 << 1 // page-fault error code bits (SDM vol. 3 §4.7)
+	pfFetch = 1 << 4
+)
+
+// trap is called from kernelEntry.
+func trap() {
+	t := &threads[cur]
+	switch v := t.ctx.vector; v {
+	case vecSyscall:
+		doSyscall(cur)
+	case vecTimer:
+		lapicEOI()
+	case vecSpurious:
+	case vecPF:
+		addr := uintptr(readCR2())
+		if !commitPage(addr, t.ctx.err&pfWrite != 0) || t.ctx.err&pfFetch != 0 && !executable(addr) {
+			code := int32(segvMapErr)
+			if findVMA(addr) >= 0 {
+				code = segvAccErr
+			}
+			faultSignal(cur, sigSEGV, code, addr)
+		}
+	case vecGP:
+		// A non-canonical address or similar: SIGSEGV with address 0, as Linux.
+		faultSignal(cur, sigSEGV, siKernel, 0)
+	case vecDE:
+		faultSignal(cur, sigFPE, fpeIntDiv, uintptr(t.ctx.rip))
+	case vecUD:
+		faultSignal(cur, sigILL, illIllOpn, uintptr(t.ctx.rip))
+	case vecBP, vecDB:
+		faultSignal(cur, sigTRAP, trapBrkpt, uintptr(t.ctx.rip))
+	case vecMF, vecXM:
+		faultSignal(cur, sigFPE, 0, uintptr(t.ctx.rip))
+	case vecAC:
+		faultSignal(cur, sigBUS, busAdrAln, 0)
+	default:
+		if v < 32 {
+			kputs("unexpected exception ")
+			kputu(v)
+			kflush()
+			reportRegs(&t.ctx)
+			fatal("kernel: cannot continue")
+		}
+		// Other device interrupts: nothing is routed yet.
+		lapicEOI()
+	}
+	schedule()
+}
+
+func executable(addr uintptr) bool {
+	i := findVMA(addr)
+	return i >= 0 && vmas[i].prot&protExec != 0
+}
+
+// kernelFault reports a trap taken while kernel code was running: a kernel
+// bug. The host exits 126 after printing the report.
+func kernelFault(frame uintptr) {
+	r := ptr[regs](frame)
+	kputs("kernel fault: vector ")
+	kputu(r.vector)
+	kputs(" error ")
+	kputx(r.err)
+	kputs(" cr2 ")
+	kputx(readCR2())
+	kflush()
+	reportRegs(&context{regs: *r})
+	kputs("while handling thread ")
+	kputi(int64(threads[cur].tid))
+	kputs(" trap ")
+	kputu(threads[cur].ctx.vector)
+	kputs(" rax ")
+	kputu(threads[cur].ctx.rax)
+	kflush()
+	record("fault", 0, false)
+	powerOff()
+}
+
+func reportRegs(c *context) {
+	kputs("rip ")
+	kputx(c.rip)
+	kputs(" rsp ")
+	kputx(c.rsp)
+	kputs(" rflags ")
+	kputx(c.rflags)
+	kflush()
+	kputs("rax ")
+	kputx(c.rax)
+	kputs(" rbx ")
+	kputx(c.rbx)
+	kputs(" rcx ")
+	kputx(c.rcx)
+	kputs(" rdx ")
+	kputx(c.rdx)
+	kflush()
+	kputs("rsi ")
+	kputx(c.rsi)
+	kputs(" rdi ")
+	kputx(c.rdi)
+	kputs(" rbp ")
+	kputx(c.rbp)
+	kputs(" fs ")
+	kputx(c.fsbase)
+	kflush()
+}
