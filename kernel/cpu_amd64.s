@@ -143,7 +143,7 @@ TEXT ·loadTR(SB),NOSPLIT,$0-2
 	RET
 
 // func rdrand() (v uint64, ok bool)
-TEXT ·rdrand(SB),NOSPLIT,$0-16
+TEXT ·rdrand(SB),NOSPLIT,$0-9
 	BYTE $0x48; BYTE $0x0F; BYTE $0xC7; BYTE $0xF0 // rdrand rax
 	SETCS BX
 	MOVQ AX, v+0(FP)
@@ -151,7 +151,7 @@ TEXT ·rdrand(SB),NOSPLIT,$0-16
 	RET
 
 // func rdseed() (v uint64, ok bool)
-TEXT ·rdseed(SB),NOSPLIT,$0-16
+TEXT ·rdseed(SB),NOSPLIT,$0-9
 	BYTE $0x48; BYTE $0x0F; BYTE $0xC7; BYTE $0xF8 // rdseed rax
 	SETCS BX
 	MOVQ AX, v+0(FP)

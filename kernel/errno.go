@@ -2,35 +2,47 @@ package kernel
 
 // Linux errno values (include/uapi/asm-generic/errno-base.h, errno.h).
 const (
-	ePERM        = 1
-	eNOENT       = 2
-	eSRCH        = 3
-	eINTR        = 4
-	eIO          = 5
-	eBADF        = 9
-	eCHILD       = 10
-	eAGAIN       = 11
-	eNOMEM       = 12
-	eACCES       = 13
-	eFAULT       = 14
-	eBUSY        = 16
-	eEXIST       = 17
-	eNODEV       = 19
-	eNOTDIR      = 20
-	eISDIR       = 21
-	eINVAL       = 22
-	eNFILE       = 23
-	eMFILE       = 24
-	eNOTTY       = 25
-	eSPIPE       = 29
-	eROFS        = 30
-	ePIPE        = 32
-	eRANGE       = 34
-	eNAMETOOLONG = 36
-	eNOSYS       = 38
-	eTIMEDOUT    = 110
-	eNOTSUP      = 95
-	eAFNOSUPPORT = 97
+	ePERM           = 1
+	eNOENT          = 2
+	eSRCH           = 3
+	eINTR           = 4
+	eIO             = 5
+	eBADF           = 9
+	eCHILD          = 10
+	eAGAIN          = 11
+	eNOMEM          = 12
+	eACCES          = 13
+	eFAULT          = 14
+	eBUSY           = 16
+	eEXIST          = 17
+	eNODEV          = 19
+	eNOTDIR         = 20
+	eISDIR          = 21
+	eINVAL          = 22
+	eNFILE          = 23
+	eMFILE          = 24
+	eNOTTY          = 25
+	eSPIPE          = 29
+	eROFS           = 30
+	ePIPE           = 32
+	eRANGE          = 34
+	eNAMETOOLONG    = 36
+	eNOSYS          = 38
+	eNOTSOCK        = 88
+	eDESTADDRREQ    = 89
+	eMSGSIZE        = 90
+	eNOPROTOOPT     = 92
+	ePROTONOSUPPORT = 93
+	eOPNOTSUPP      = 95
+	eAFNOSUPPORT    = 97
+	eADDRINUSE      = 98
+	eADDRNOTAVAIL   = 99
+	eNETUNREACH     = 101
+	eCONNRESET      = 104
+	eISCONN         = 106
+	eNOTCONN        = 107
+	eTIMEDOUT       = 110
+	eCONNREFUSED    = 111
 )
 
 // errno encodes -e as a syscall return value.

@@ -18,6 +18,7 @@ const (
 	fdEventfd
 	fdPipeRead
 	fdPipeWrite
+	fdSocket
 )
 
 type fdEntry struct {
@@ -68,6 +69,8 @@ func ref(e fdEntry) {
 		pipes[e.obj].readers++
 	case fdPipeWrite:
 		pipes[e.obj].writers++
+	case fdSocket:
+		sockets[e.obj].refs++
 	}
 }
 
@@ -92,6 +95,10 @@ func unref(fd int) {
 	case fdPipeWrite:
 		pipes[e.obj].writers--
 		pipeChanged(int(e.obj))
+	case fdSocket:
+		if sockets[e.obj].refs--; sockets[e.obj].refs == 0 {
+			closeSocket(int(e.obj))
+		}
 	}
 }
 
@@ -202,6 +209,11 @@ func statusFlags(e *fdEntry) uint64 {
 		return pipes[e.obj].rflags
 	case fdPipeWrite:
 		return 1 | pipes[e.obj].wflags
+	case fdSocket:
+		if sockets[e.obj].nonblock {
+			return 2 | oNonblock
+		}
+		return 2
 	}
 	return 0
 }
@@ -217,6 +229,8 @@ func setStatusFlags(e *fdEntry, arg uint64) uint64 {
 		pipes[e.obj].rflags = nb
 	case fdPipeWrite:
 		pipes[e.obj].wflags = nb
+	case fdSocket:
+		sockets[e.obj].nonblock = nb != 0
 	}
 	return 0
 }

@@ -17,6 +17,32 @@ func block(kind waitKind, deadline int64, ret uint64) {
 	t.timeoutRet = ret
 }
 
+// blockRetry puts the running thread to sleep until the object (kind, obj)
+// changes, then re-executes its system call: the saved rip is moved back over
+// the 2-byte SYSCALL instruction and rax restored to the call number, as
+// Linux restarts an interrupted call. A signal ends the wait with EINTR
+// instead (interrupt).
+func blockRetry(kind fdKind, obj int32, nr uint64) uint64 {
+	t := &threads[cur]
+	t.ctx.rip -= 2
+	t.ctx.rax = nr
+	t.waitObjKind = kind
+	t.waitObj = obj
+	block(waitRetry, 0, 0)
+	return noReturn
+}
+
+// wakeRetry restarts every thread waiting on (kind, obj).
+func wakeRetry(kind fdKind, obj int32) {
+	for i := 1; i < maxThreads; i++ {
+		t := &threads[i]
+		if t.state == tsBlocked && t.wait == waitRetry && t.waitObjKind == kind && t.waitObj == obj {
+			t.state = tsRunnable
+			t.wait = waitNone
+		}
+	}
+}
+
 // wake makes thread i runnable with ret as its syscall's result.
 func wake(i int, ret uint64) {
 	t := &threads[i]
@@ -66,4 +92,16 @@ func schedule() {
 		}
 	}
 	armTimer(deadline - now)
+}
+
+// unblockCurrent cancels a block the running thread's call started (a
+// vectored transfer that already moved data returns that instead).
+func unblockCurrent() {
+	t := &threads[cur]
+	if t.wait == waitRetry {
+		t.ctx.rip += 2
+	}
+	t.state = tsRunnable
+	t.wait = waitNone
+	t.deadline = 0
 }

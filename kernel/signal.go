@@ -121,6 +121,9 @@ func sendProcess(sig int, info sigInfoLite) {
 func interrupt(i, sig int) {
 	t := &threads[i]
 	if t.state == tsBlocked && t.sigMask&sigBit(sig) == 0 {
+		if t.wait == waitRetry {
+			t.ctx.rip += 2 // not restarted after all: return EINTR
+		}
 		wake(i, errno(eINTR))
 	}
 }

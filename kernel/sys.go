@@ -109,9 +109,9 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 
 	// Files, console, polling.
 	case 0:
-		return sysRead(i, a[0], a[1], a[2])
+		return sysRead(i, a[0], a[1], a[2], nr)
 	case 1:
-		return sysWrite(a[0], a[1], a[2])
+		return sysWrite(a[0], a[1], a[2], nr)
 	case 17:
 		return sysPread(a[0], a[1], a[2], a[3])
 	case 18:
@@ -216,6 +216,40 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 		return sysPipe2(a[0], 0)
 	case 293:
 		return sysPipe2(a[0], a[1])
+
+	// Sockets.
+	case 41:
+		return sysSocket(a[0], a[1], a[2])
+	case 49:
+		return sysBind(a[0], a[1], a[2])
+	case 50:
+		return sysListen(a[0], a[1])
+	case 42:
+		return sysConnect(a[0], a[1], a[2])
+	case 43:
+		return sysAccept4(a[0], a[1], a[2], 0, nr)
+	case 288:
+		return sysAccept4(a[0], a[1], a[2], a[3], nr)
+	case 51:
+		return sysGetsockname(a[0], a[1], a[2], false)
+	case 52:
+		return sysGetsockname(a[0], a[1], a[2], true)
+	case 54:
+		return sysSetsockopt(a[0], a[1], a[2], a[3], a[4])
+	case 55:
+		return sysGetsockopt(a[0], a[1], a[2], a[3], a[4])
+	case 44:
+		return sysSendto(a[0], a[1], a[2], a[3], a[4], a[5], nr)
+	case 45:
+		return sysRecvfrom(a[0], a[1], a[2], a[3], a[4], a[5], nr)
+	case 46:
+		return sysSendmsg(a[0], a[1], a[2], nr)
+	case 47:
+		return sysRecvmsg(a[0], a[1], a[2], nr)
+	case 48:
+		return sysShutdown(a[0], a[1])
+	case 53:
+		return sysSocketpair(a[0], a[1], a[2], a[3])
 
 	// Identity and limits.
 	case 63:

@@ -187,6 +187,8 @@ func readiness(fd int) uint32 {
 			r |= epollHup
 		}
 		return r
+	case fdSocket:
+		return sockReadiness(int(e.obj))
 	case fdPipeWrite:
 		p := &pipes[e.obj]
 		var r uint32
@@ -210,6 +212,7 @@ func objectChanged(kind fdKind, obj int32) {
 			it.pending |= readiness(int(it.fd))
 		}
 	}
+	wakeRetry(kind, obj)
 	epollWakeWaiters()
 }
 
@@ -318,15 +321,16 @@ func sysEventfd2(initval, flags uint64) uint64 {
 	return errno(eNFILE)
 }
 
-// eventfdRead never blocks: the runtime's eventfd is non-blocking; a blocking
-// one reads EAGAIN as well (documented in kernel/README.md).
-func eventfdRead(k int, b []byte) uint64 {
+func eventfdRead(k int, b []byte, nr uint64) uint64 {
 	if len(b) < 8 {
 		return errno(eINVAL)
 	}
 	ev := &eventfds[k]
 	if ev.count == 0 {
-		return errno(eAGAIN)
+		if ev.flags&oNonblock != 0 {
+			return errno(eAGAIN)
+		}
+		return blockRetry(fdEventfd, int32(k), nr)
 	}
 	v := ev.count
 	if ev.flags&efdSemaphore != 0 {
@@ -388,9 +392,9 @@ func sysPipe2(fdsAddr, flags uint64) uint64 {
 	return errno(eNFILE)
 }
 
-// pipeRead and pipeWrite are non-blocking transfers (the Go runtime sets
-// O_NONBLOCK and waits in epoll); a blocking reader sleeps until data or EOF.
-func pipeRead(i, k int, b []byte) uint64 {
+// pipeRead and pipeWrite transfer what fits; a blocking reader or writer
+// sleeps until the other end acts.
+func pipeRead(k int, b []byte, nr uint64) uint64 {
 	p := &pipes[k]
 	if p.n == 0 {
 		if p.writers == 0 {
@@ -399,7 +403,7 @@ func pipeRead(i, k int, b []byte) uint64 {
 		if p.rflags&oNonblock != 0 {
 			return errno(eAGAIN)
 		}
-		return errno(eAGAIN) // blocking pipe reads: see kernel/README.md
+		return blockRetry(fdPipeRead, int32(k), nr)
 	}
 	ring := bytesAt(p.buf, pageSize)
 	n := 0
@@ -413,14 +417,17 @@ func pipeRead(i, k int, b []byte) uint64 {
 	return uint64(n)
 }
 
-func pipeWrite(k int, b []byte) uint64 {
+func pipeWrite(k int, b []byte, nr uint64) uint64 {
 	p := &pipes[k]
 	if p.readers == 0 {
 		sendProcess(sigPIPE, sigInfoLite{code: siKernel})
 		return errno(ePIPE)
 	}
 	if p.n == pageSize {
-		return errno(eAGAIN)
+		if p.wflags&oNonblock != 0 {
+			return errno(eAGAIN)
+		}
+		return blockRetry(fdPipeWrite, int32(k), nr)
 	}
 	ring := bytesAt(p.buf, pageSize)
 	n := 0

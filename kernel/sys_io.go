@@ -11,7 +11,7 @@ import (
 
 const maxIO = 1 << 30 // cap one transfer; a guest-controlled length
 
-func sysRead(i int, fd, buf, n uint64) uint64 {
+func sysRead(i int, fd, buf, n, nr uint64) uint64 {
 	e, ok := getFD(fd)
 	if !ok {
 		return errno(eBADF)
@@ -35,9 +35,11 @@ func sysRead(i int, fd, buf, n uint64) uint64 {
 		}
 		return uint64(k)
 	case fdEventfd:
-		return eventfdRead(int(e.obj), b)
+		return eventfdRead(int(e.obj), b, nr)
 	case fdPipeRead:
-		return pipeRead(i, int(e.obj), b)
+		return pipeRead(int(e.obj), b, nr)
+	case fdSocket:
+		return sockRecv(int(e.obj), b, 0, 0, 0, nr)
 	}
 	return errno(eINVAL)
 }
@@ -60,7 +62,7 @@ func readDevice(i int, dev, buf, n uint64) uint64 {
 	return errno(eNODEV)
 }
 
-func sysWrite(fd, buf, n uint64) uint64 {
+func sysWrite(fd, buf, n, nr uint64) uint64 {
 	e, ok := getFD(fd)
 	if !ok {
 		return errno(eBADF)
@@ -93,7 +95,9 @@ func sysWrite(fd, buf, n uint64) uint64 {
 	case fdEventfd:
 		return eventfdWrite(int(e.obj), b)
 	case fdPipeWrite:
-		return pipeWrite(int(e.obj), b)
+		return pipeWrite(int(e.obj), b, nr)
+	case fdSocket:
+		return sockSend(int(e.obj), b, 0, 0, 0, nr)
 	}
 	return errno(eINVAL)
 }
@@ -142,10 +146,10 @@ func positioned(fd, buf, n, off uint64, write bool) uint64 {
 }
 
 // iovecs: struct iovec { void *base; size_t len; }, at most IOV_MAX.
-func sysReadv(i int, fd, iov, cnt uint64) uint64 { return vectored(i, fd, iov, cnt, false) }
-func sysWritev(fd, iov, cnt uint64) uint64       { return vectored(0, fd, iov, cnt, true) }
+func sysReadv(i int, fd, iov, cnt uint64) uint64 { return vectored(i, fd, iov, cnt, false, 19) }
+func sysWritev(fd, iov, cnt uint64) uint64       { return vectored(0, fd, iov, cnt, true, 20) }
 
-func vectored(i int, fd, iov, cnt uint64, write bool) uint64 {
+func vectored(i int, fd, iov, cnt uint64, write bool, nr uint64) uint64 {
 	if cnt > 1024 {
 		return errno(eINVAL)
 	}
@@ -160,15 +164,15 @@ func vectored(i int, fd, iov, cnt uint64, write bool) uint64 {
 		}
 		var r uint64
 		if write {
-			r = sysWrite(fd, v[0], v[1])
+			r = sysWrite(fd, v[0], v[1], nr)
 		} else {
-			r = sysRead(i, fd, v[0], v[1])
+			r = sysRead(i, fd, v[0], v[1], nr)
 		}
-		if r == noReturn { // blocked with nothing read yet
+		if r == noReturn { // blocked with nothing transferred yet
 			if total == 0 {
 				return noReturn
 			}
-			threads[i].state = tsRunnable
+			unblockCurrent()
 			return total
 		}
 		if int64(r) < 0 {
@@ -255,8 +259,11 @@ func sysFstat(fd, st uint64) uint64 {
 		*s = memfs.Stat{}
 		s.Mode = 0o600 // anonymous inode, like Linux's anon_inode
 		s.Blksize = pageSize
-		if e.kind == fdPipeRead || e.kind == fdPipeWrite {
+		switch e.kind {
+		case fdPipeRead, fdPipeWrite:
 			s.Mode = 0o10600 // S_IFIFO
+		case fdSocket:
+			s.Mode = 0o140777 // S_IFSOCK
 		}
 		return 0
 	}

@@ -46,7 +46,7 @@ const (
 	waitEpoll
 	waitStdin
 	waitSignal // rt_sigsuspend / pause
-	waitForever
+	waitRetry  // blockRetry: re-run the call when an object changes
 )
 
 type thread struct {
@@ -65,6 +65,8 @@ type thread struct {
 	epollMax    int32
 	readBuf     uintptr
 	readLen     uintptr
+	waitObjKind fdKind
+	waitObj     int32
 
 	// Signals (signal.go).
 	sigMask    uint64

@@ -158,7 +158,8 @@ func checkEntry(mode uint32, path, data string) string {
 	return ""
 }
 
-// addEntry creates or updates the node of a checked entry.
+// addEntry creates or updates the node of a checked entry. Loading is not
+// a change: directories keep the times their own entries give them.
 func addEntry(e bundleEntry) Errno {
 	dir := int32(rootNode)
 	path := e.path[1:]
@@ -177,7 +178,7 @@ func addEntry(e bundleEntry) Errno {
 			next = fs.dirents[d].node
 		} else {
 			var errno Errno
-			if next, errno = makeNode(dir, name, kindDir, 0o755, true); errno != 0 {
+			if next, errno = makeNodeQuietly(dir, name, kindDir); errno != 0 {
 				return errno
 			}
 		}
@@ -205,7 +206,7 @@ func addEntry(e bundleEntry) Errno {
 		}
 	} else {
 		var errno Errno
-		if i, errno = makeNode(dir, path, kind, 0, true); errno != 0 {
+		if i, errno = makeNodeQuietly(dir, path, kind); errno != 0 {
 			return errno
 		}
 	}
@@ -216,6 +217,16 @@ func addEntry(e bundleEntry) Errno {
 		setInPlace(i, e.data)
 	}
 	return 0
+}
+
+// makeNodeQuietly makes a read-only node in dir without touching dir's
+// times.
+func makeNodeQuietly(dir int32, name string, kind uint8) (int32, Errno) {
+	d := &fs.nodes[dir]
+	mtime, ctime := d.mtime, d.ctime
+	i, errno := makeNode(dir, name, kind, 0o755, true)
+	d.mtime, d.ctime = mtime, ctime
+	return i, errno
 }
 
 func le16(s string) uint16 { return uint16(s[0]) | uint16(s[1])<<8 }

@@ -156,6 +156,23 @@ func truncatePages(n *node, size int64) {
 	if n.data == 0 {
 		n.depth = 0
 	}
+	// Drop root index pages that only lead to page 0's subtree.
+	for n.depth > 0 && onlyFirst(n.data) {
+		root := n.data
+		n.data = *wordAt(root, 0)
+		freePage(root)
+		n.depth--
+	}
+}
+
+// onlyFirst reports whether slot 0 is the only used slot of index page p.
+func onlyFirst(p uintptr) bool {
+	for i := int64(1); i < 1<<fs.fanShift; i++ {
+		if *wordAt(p, i) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // trimTree frees the pages with index >= first in the subtree at *slot,

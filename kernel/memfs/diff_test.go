@@ -239,9 +239,9 @@ func (d *differ) step() {
 			d.sameStat("stat "+p, &ms, &hs)
 		}
 	case 10:
-		p := d.path()
-		d.log = append(d.log, fmt.Sprintf("mkdir(%q)", p))
-		d.same("mkdir", m.mkdir(p, 0o755), h.mkdir(p, 0o755))
+		p, mode := d.path(), uint32(d.rng.Intn(0o10000))
+		d.log = append(d.log, fmt.Sprintf("mkdir(%q, %#o)", p, mode))
+		d.same("mkdir", m.mkdir(p, mode), h.mkdir(p, mode))
 	case 11, 12:
 		p, fl := d.path(), (op-11)*AT_REMOVEDIR
 		d.log = append(d.log, fmt.Sprintf("unlink(%q, %#x)", p, fl))

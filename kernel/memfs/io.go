@@ -49,7 +49,7 @@ func Write(f File, b []byte) (int, Errno) {
 		off = fs.nodes[of.node].size
 	}
 	n, errno := pwrite(of, b, off)
-	if errno == 0 {
+	if n > 0 { // an empty write moves nothing, even with O_APPEND (new_sync_write)
 		of.off = off + int64(n)
 	}
 	return n, errno

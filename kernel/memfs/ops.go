@@ -5,7 +5,8 @@ package memfs
 // failing call reports what Linux would.
 
 // Mkdir creates directory path relative to dir with permission bits mode
-// (mkdirat(2)).
+// but for set-user-ID and set-group-ID, which Linux drops (vfs_mkdir); the
+// directory inherits set-group-ID from its parent instead (mkdirat(2)).
 func Mkdir(dir File, path string, mode uint32) Errno {
 	w, errno := resolve(dir, path, parentOnly, 0)
 	if errno != 0 {
@@ -14,7 +15,7 @@ func Mkdir(dir File, path string, mode uint32) Errno {
 	if w.dots != lastNorm || w.node != 0 {
 		return EEXIST
 	}
-	_, errno = create(w.parent, w.name, kindDir, mode)
+	_, errno = create(w.parent, w.name, kindDir, mode&(0o777|S_ISVTX))
 	return errno
 }
 

@@ -1,0 +1,553 @@
+package kernel
+
+// Sockets. The kernel keeps every socket's state and receive buffer itself,
+// so socket calls are answered at once in trap context. Connections between
+// the guest's own addresses (loopback) are joined here directly: a stream
+// socket's send goes straight into its peer's receive ring, a datagram into
+// the bound socket's queue. Other destinations need the network stack
+// (docs/net.md) and fail with ENETUNREACH until it is attached.
+
+const (
+	maxSockets  = 256
+	ringPages   = 16 // 64 KiB receive buffer per socket, allocated on first use
+	ringSize    = ringPages * pageSize
+	acceptDepth = 128
+
+	afUnix  = 1
+	afInet  = 2
+	afInet6 = 10
+
+	sockStream   = 1
+	sockDgram    = 2
+	sockTypeMask = 0xf
+	sockNonblock = 0x800
+	sockCloexec  = 0x80000
+
+	msgPeek     = 0x2
+	msgDontwait = 0x40
+	msgWaitall  = 0x100
+	msgNosignal = 0x4000
+	msgTrunc    = 0x20
+
+	ephemeralLo = 32768
+	ephemeralHi = 60999
+)
+
+type sockState uint8
+
+const (
+	ssFree sockState = iota
+	ssOpen
+	ssListening
+	ssConnected
+)
+
+// sockAddr is an address and port; IPv4 addresses are kept v4-mapped.
+type sockAddr struct {
+	ip   [16]byte
+	port uint16
+}
+
+type socket struct {
+	refs     int32
+	family   uint16
+	typ      uint16
+	state    sockState
+	nonblock bool
+	v6only   bool
+	reuse    bool
+	bound    bool
+	local    sockAddr
+	remote   sockAddr
+	peer     int32 // connected stream peer, -1 if none
+	rdShut   bool  // shutdown(SHUT_RD) here
+	wrShut   bool  // shutdown(SHUT_WR) here: the peer reads EOF
+	peerGone bool  // the peer closed or shut down writing
+	reset    bool  // the peer vanished with data unread: ECONNRESET
+	soError  int32
+	rcvbuf   int32
+	sndbuf   int32
+	// Receive ring: pages allocated lazily. For datagram sockets each
+	// record is [len u16][port u16][ip 16] then the payload.
+	pages [ringPages]uintptr
+	head  int
+	n     int
+	// Listening sockets: accepted connections waiting for accept.
+	backlog int32
+	queue   [acceptDepth]int32
+	qhead   int
+	qn      int
+	// Options a program may read back.
+	opts [8]int32
+}
+
+var (
+	sockets       [maxSockets]socket
+	nextEphemeral uint16 = ephemeralLo
+)
+
+func allocSocket() int {
+	for k := range sockets {
+		if sockets[k].refs == 0 && sockets[k].state == ssFree {
+			sockets[k] = socket{refs: 1, state: ssOpen, peer: -1, rcvbuf: ringSize, sndbuf: ringSize}
+			return k
+		}
+	}
+	return -1
+}
+
+func sysSocket(family, typ, proto uint64) uint64 {
+	switch family {
+	case afInet, afInet6:
+	case afUnix:
+		return errno(eAFNOSUPPORT) // no AF_UNIX yet
+	default:
+		return errno(eAFNOSUPPORT)
+	}
+	t := typ & sockTypeMask
+	if t != sockStream && t != sockDgram || typ&^(sockTypeMask|sockNonblock|sockCloexec) != 0 {
+		return errno(eINVAL)
+	}
+	if proto != 0 && !(t == sockStream && proto == 6) && !(t == sockDgram && proto == 17) {
+		return errno(ePROTONOSUPPORT)
+	}
+	k := allocSocket()
+	if k < 0 {
+		return errno(eNFILE)
+	}
+	s := &sockets[k]
+	s.family, s.typ, s.nonblock = uint16(family), uint16(t), typ&sockNonblock != 0
+	r := installFD(fdSocket, int32(k), typ&sockCloexec != 0)
+	if int64(r) < 0 {
+		freeSocket(k)
+	}
+	return r
+}
+
+func sockOf(fd uint64) (int, uint64) {
+	e, ok := getFD(fd)
+	if !ok {
+		return -1, errno(eBADF)
+	}
+	if e.kind != fdSocket {
+		return -1, errno(eNOTSOCK)
+	}
+	return int(e.obj), 0
+}
+
+// readSockaddr parses a struct sockaddr_in or sockaddr_in6.
+func readSockaddr(s *socket, addr, n uint64) (sockAddr, uint64) {
+	var a sockAddr
+	if n < 2 || n > 128 || !userOK(uintptr(addr), uintptr(n), false) {
+		return a, errno(eINVAL)
+	}
+	b := bytesAt(uintptr(addr), int(n))
+	switch uint64(get16(b)) {
+	case afInet:
+		if n < 16 {
+			return a, errno(eINVAL)
+		}
+		if s.family == afInet6 && s.v6only {
+			return a, errno(eAFNOSUPPORT)
+		}
+		a.ip[10], a.ip[11] = 0xff, 0xff
+		copy(a.ip[12:], b[4:8])
+	case afInet6:
+		if n < 24 || s.family != afInet6 {
+			return a, errno(eAFNOSUPPORT)
+		}
+		copy(a.ip[:], b[8:24])
+	case 0: // AF_UNSPEC
+		return a, errno(eAFNOSUPPORT)
+	default:
+		return a, errno(eAFNOSUPPORT)
+	}
+	a.port = uint16(b[2])<<8 | uint16(b[3])
+	return a, 0
+}
+
+// writeSockaddr stores a in the caller's buffer (addr, *lenp), truncating
+// as Linux does, and sets *lenp to the full size.
+func writeSockaddr(s *socket, a sockAddr, addr, lenp uint64) uint64 {
+	if addr == 0 {
+		return 0
+	}
+	if !userOK(uintptr(lenp), 4, true) {
+		return errno(eFAULT)
+	}
+	l := ptr[uint32](uintptr(lenp))
+	var tmp [28]byte
+	size := 16
+	if s.family == afInet6 {
+		size = 28
+		put16(tmp[0:], afInet6)
+		copy(tmp[8:24], a.ip[:])
+	} else {
+		put16(tmp[0:], afInet)
+		copy(tmp[4:8], a.ip[12:])
+	}
+	tmp[2], tmp[3] = byte(a.port>>8), byte(a.port)
+	n := int(*l)
+	if n > size {
+		n = size
+	}
+	if n < 0 || !userOK(uintptr(addr), uintptr(n), true) {
+		return errno(eFAULT)
+	}
+	copy(bytesAt(uintptr(addr), n), tmp[:n])
+	*l = uint32(size)
+	return 0
+}
+
+func isMapped(ip *[16]byte) bool {
+	for k := 0; k < 10; k++ {
+		if ip[k] != 0 {
+			return false
+		}
+	}
+	return ip[10] == 0xff && ip[11] == 0xff
+}
+
+func isUnspecified(ip *[16]byte) bool {
+	for k := 0; k < 16; k++ {
+		if ip[k] != 0 && !(k >= 10 && k < 12 && ip[k] == 0xff && isMapped(ip)) {
+			return false
+		}
+	}
+	return true
+}
+
+// isLocal reports whether ip is one of the guest's addresses: loopback
+// (127/8, ::1) or unspecified, which Linux also treats as this host.
+func isLocal(ip *[16]byte) bool {
+	if isUnspecified(ip) {
+		return true
+	}
+	if isMapped(ip) {
+		return ip[12] == 127
+	}
+	for k := 0; k < 15; k++ {
+		if ip[k] != 0 {
+			return false
+		}
+	}
+	return ip[15] == 1
+}
+
+// overlaps reports whether two bound addresses could receive the same packet.
+func overlaps(a, b *socket) bool {
+	if a.typ != b.typ || a.local.port != b.local.port {
+		return false
+	}
+	if isUnspecified(&a.local.ip) || isUnspecified(&b.local.ip) {
+		// A v6-only socket on :: does not cover IPv4 and vice versa.
+		if a.family != b.family && (a.v6only || b.v6only) {
+			return false
+		}
+		return true
+	}
+	return a.local.ip == b.local.ip
+}
+
+func portInUse(k int, s *socket) bool {
+	for j := range sockets {
+		o := &sockets[j]
+		if j == k || o.state == ssFree || !o.bound || !overlaps(s, o) {
+			continue
+		}
+		if !(s.reuse && o.reuse && o.state != ssListening) {
+			return true
+		}
+	}
+	return false
+}
+
+func bindTo(k int, a sockAddr) uint64 {
+	s := &sockets[k]
+	if s.bound {
+		return errno(eINVAL)
+	}
+	if !isLocal(&a.ip) {
+		return errno(eADDRNOTAVAIL)
+	}
+	s.local = a
+	if a.port == 0 {
+		for try := 0; try <= ephemeralHi-ephemeralLo; try++ {
+			s.local.port = nextEphemeral
+			if nextEphemeral++; nextEphemeral > ephemeralHi {
+				nextEphemeral = ephemeralLo
+			}
+			if !portInUse(k, s) {
+				s.bound = true
+				return 0
+			}
+		}
+		return errno(eADDRINUSE)
+	}
+	if portInUse(k, s) {
+		return errno(eADDRINUSE)
+	}
+	s.bound = true
+	return 0
+}
+
+func sysBind(fd, addr, n uint64) uint64 {
+	k, r := sockOf(fd)
+	if r != 0 {
+		return r
+	}
+	a, r := readSockaddr(&sockets[k], addr, n)
+	if r != 0 {
+		return r
+	}
+	return bindTo(k, a)
+}
+
+func sysListen(fd, backlog uint64) uint64 {
+	k, r := sockOf(fd)
+	if r != 0 {
+		return r
+	}
+	s := &sockets[k]
+	if s.typ != sockStream || s.state == ssConnected {
+		return errno(eINVAL)
+	}
+	if !s.bound {
+		var any sockAddr
+		if s.family == afInet {
+			any.ip[10], any.ip[11] = 0xff, 0xff
+		}
+		if r := bindTo(k, any); r != 0 {
+			return r
+		}
+	}
+	b := int32(backlog)
+	if b <= 0 || b > acceptDepth {
+		b = acceptDepth
+	}
+	s.backlog = b
+	s.state = ssListening
+	return 0
+}
+
+// findListener returns the listening socket for a connection to a.
+func findListener(family uint16, a sockAddr) int {
+	best := -1
+	for j := range sockets {
+		o := &sockets[j]
+		if o.state != ssListening || o.local.port != a.port {
+			continue
+		}
+		if o.family == afInet && !isMapped(&a.ip) || o.family == afInet6 && o.v6only && isMapped(&a.ip) {
+			continue
+		}
+		if o.local.ip == a.ip {
+			return j
+		}
+		if isUnspecified(&o.local.ip) {
+			best = j
+		}
+	}
+	return best
+}
+
+func sysConnect(fd, addr, n uint64) uint64 {
+	k, r := sockOf(fd)
+	if r != 0 {
+		return r
+	}
+	s := &sockets[k]
+	a, r := readSockaddr(s, addr, n)
+	if r != 0 {
+		return r
+	}
+	if !isLocal(&a.ip) {
+		return errno(eNETUNREACH)
+	}
+	if isUnspecified(&a.ip) { // connecting to 0.0.0.0 reaches loopback
+		if isMapped(&a.ip) {
+			a.ip[12] = 127
+			a.ip[15] = 1
+		} else {
+			a.ip[15] = 1
+		}
+	}
+	if s.typ == sockDgram {
+		if !s.bound {
+			if r := autobind(k, &a); r != 0 {
+				return r
+			}
+		}
+		s.remote = a
+		s.state = ssConnected
+		return 0
+	}
+	switch s.state {
+	case ssConnected:
+		return errno(eISCONN)
+	case ssListening:
+		return errno(eINVAL)
+	}
+	l := findListener(s.family, a)
+	if l < 0 {
+		return errno(eCONNREFUSED)
+	}
+	ls := &sockets[l]
+	if ls.qn >= int(ls.backlog) {
+		return errno(eAGAIN)
+	}
+	if !s.bound {
+		if r := autobind(k, &a); r != 0 {
+			return r
+		}
+	}
+	srv := allocSocket()
+	if srv < 0 {
+		return errno(eNFILE)
+	}
+	ss := &sockets[srv]
+	ss.refs = 0 // owned by the accept queue until accepted
+	ss.family, ss.typ, ss.state, ss.bound = ls.family, sockStream, ssConnected, true
+	ss.local = a
+	ss.remote = s.local
+	ss.peer = int32(k)
+	s = &sockets[k]
+	s.remote = a
+	s.peer = int32(srv)
+	s.state = ssConnected
+	ls.queue[(ls.qhead+ls.qn)%acceptDepth] = int32(srv)
+	ls.qn++
+	objectChanged(fdSocket, int32(l))
+	return 0
+}
+
+// autobind gives an unbound socket a local address matching dst's family.
+func autobind(k int, dst *sockAddr) uint64 {
+	var a sockAddr
+	if isMapped(&dst.ip) {
+		a.ip = [16]byte{10: 0xff, 11: 0xff, 12: 127, 15: 1}
+	} else {
+		a.ip[15] = 1
+	}
+	return bindTo(k, a)
+}
+
+func sysAccept4(fd, addr, lenp, flags, nr uint64) uint64 {
+	k, r := sockOf(fd)
+	if r != 0 {
+		return r
+	}
+	if flags&^(sockNonblock|sockCloexec) != 0 {
+		return errno(eINVAL)
+	}
+	s := &sockets[k]
+	if s.state != ssListening {
+		return errno(eINVAL)
+	}
+	if s.qn == 0 {
+		if s.nonblock {
+			return errno(eAGAIN)
+		}
+		return blockRetry(fdSocket, int32(k), nr)
+	}
+	if allocFD(0) < 0 {
+		return errno(eMFILE)
+	}
+	c := int(s.queue[s.qhead])
+	cs := &sockets[c]
+	if r := writeSockaddr(cs, cs.remote, addr, lenp); r != 0 {
+		return r
+	}
+	s.qhead = (s.qhead + 1) % acceptDepth
+	s.qn--
+	cs.refs = 1
+	cs.nonblock = flags&sockNonblock != 0
+	return installFD(fdSocket, int32(c), flags&sockCloexec != 0)
+}
+
+func sysGetsockname(fd, addr, lenp uint64, peer bool) uint64 {
+	k, r := sockOf(fd)
+	if r != 0 {
+		return r
+	}
+	s := &sockets[k]
+	a := s.local
+	if peer {
+		if s.state != ssConnected {
+			return errno(eNOTCONN)
+		}
+		a = s.remote
+	} else if !s.bound && s.family == afInet {
+		a.ip[10], a.ip[11] = 0xff, 0xff
+	}
+	return writeSockaddr(s, a, addr, lenp)
+}
+
+func sysShutdown(fd, how uint64) uint64 {
+	k, r := sockOf(fd)
+	if r != 0 {
+		return r
+	}
+	s := &sockets[k]
+	if how > 2 {
+		return errno(eINVAL)
+	}
+	if s.state != ssConnected {
+		return errno(eNOTCONN)
+	}
+	if how == 0 || how == 2 {
+		s.rdShut = true
+	}
+	if (how == 1 || how == 2) && !s.wrShut {
+		s.wrShut = true
+		if s.peer >= 0 {
+			sockets[s.peer].peerGone = true
+			objectChanged(fdSocket, s.peer)
+		}
+	}
+	objectChanged(fdSocket, int32(k))
+	return 0
+}
+
+// closeSocket drops the last descriptor of socket k.
+func closeSocket(k int) {
+	s := &sockets[k]
+	if s.state == ssListening {
+		for s.qn > 0 { // connections never accepted: their clients see a reset
+			c := int(s.queue[s.qhead])
+			s.qhead = (s.qhead + 1) % acceptDepth
+			s.qn--
+			detachPeer(c, true)
+			freeSocket(c)
+		}
+	}
+	detachPeer(k, s.n > 0)
+	freeSocket(k)
+}
+
+// detachPeer tells k's peer that k is gone (with a reset if data was lost).
+func detachPeer(k int, reset bool) {
+	s := &sockets[k]
+	if s.peer < 0 {
+		return
+	}
+	p := &sockets[s.peer]
+	p.peerGone = true
+	p.peer = -1
+	if reset {
+		p.reset = true
+	}
+	objectChanged(fdSocket, s.peer)
+	s.peer = -1
+}
+
+func freeSocket(k int) {
+	s := &sockets[k]
+	for i, pg := range s.pages {
+		if pg != 0 {
+			freeFrame(pg)
+			s.pages[i] = 0
+		}
+	}
+	*s = socket{}
+}

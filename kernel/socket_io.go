@@ -1,0 +1,508 @@
+package kernel
+
+// Socket data transfer, options and readiness.
+
+// ringWrite appends b to socket k's receive ring; it returns how much fit.
+func ringWrite(k int, b []byte) int {
+	s := &sockets[k]
+	w := 0
+	for w < len(b) && s.n < ringSize {
+		pos := (s.head + s.n) % ringSize
+		pg := pos / pageSize
+		if s.pages[pg] == 0 {
+			if s.pages[pg] = allocFrame(); s.pages[pg] == 0 {
+				break
+			}
+		}
+		off := pos % pageSize
+		c := copy(bytesAt(s.pages[pg]+uintptr(off), pageSize-off), b[w:])
+		if room := ringSize - s.n; c > room {
+			c = room
+		}
+		s.n += c
+		w += c
+	}
+	return w
+}
+
+// ringRead copies up to len(b) bytes out of the ring, consuming them unless peek.
+func ringRead(k int, b []byte, peek bool) int {
+	s := &sockets[k]
+	r, head, n := 0, s.head, s.n
+	for r < len(b) && n > 0 {
+		pg, off := head/pageSize, head%pageSize
+		c := pageSize - off
+		if c > n {
+			c = n
+		}
+		c = copy(b[r:], bytesAt(s.pages[pg]+uintptr(off), c))
+		r += c
+		n -= c
+		head = (head + c) % ringSize
+	}
+	if !peek {
+		s.head, s.n = head, n
+	}
+	return r
+}
+
+const dgramHdr = 20 // [len u16][port u16][ip 16]
+
+func sockSend(k int, b []byte, flags, addr, addrlen, nr uint64) uint64 {
+	s := &sockets[k]
+	nonblock := s.nonblock || flags&msgDontwait != 0
+	if s.typ == sockDgram {
+		return dgramSend(k, b, addr, addrlen)
+	}
+	if s.state != ssConnected {
+		return errno(eNOTCONN)
+	}
+	if s.wrShut || s.peer < 0 {
+		if s.reset {
+			s.reset = false
+			return errno(eCONNRESET)
+		}
+		if flags&msgNosignal == 0 {
+			sendProcess(sigPIPE, sigInfoLite{code: siKernel})
+		}
+		return errno(ePIPE)
+	}
+	p := int(s.peer)
+	if sockets[p].rdShut {
+		return uint64(len(b)) // the peer discards what it will never read
+	}
+	w := ringWrite(p, b)
+	if w == 0 && len(b) > 0 {
+		if nonblock {
+			return errno(eAGAIN)
+		}
+		return blockRetry(fdSocket, int32(k), nr)
+	}
+	objectChanged(fdSocket, int32(p))
+	return uint64(w)
+}
+
+func dgramSend(k int, b []byte, addr, addrlen uint64) uint64 {
+	s := &sockets[k]
+	dst := s.remote
+	if addr != 0 {
+		a, r := readSockaddr(s, addr, addrlen)
+		if r != 0 {
+			return r
+		}
+		dst = a
+	} else if s.state != ssConnected {
+		return errno(eDESTADDRREQ)
+	}
+	if len(b) > 65507 {
+		return errno(eMSGSIZE)
+	}
+	if !isLocal(&dst.ip) {
+		return errno(eNETUNREACH)
+	}
+	if !s.bound {
+		if r := autobind(k, &dst); r != 0 {
+			return r
+		}
+	}
+	for j := range sockets {
+		o := &sockets[j]
+		if o.typ != sockDgram || !o.bound || o.local.port != dst.port {
+			continue
+		}
+		if !isUnspecified(&o.local.ip) && o.local.ip != dst.ip {
+			continue
+		}
+		if o.family == afInet && !isMapped(&dst.ip) {
+			continue
+		}
+		if ringSize-o.n < dgramHdr+len(b) {
+			return uint64(len(b)) // receiver full: dropped, as UDP does
+		}
+		var h [dgramHdr]byte
+		put16(h[0:], uint16(len(b)))
+		put16(h[2:], s.local.port)
+		copy(h[4:], s.local.ip[:])
+		ringWrite(j, h[:])
+		ringWrite(j, b)
+		objectChanged(fdSocket, int32(j))
+		break
+	}
+	return uint64(len(b))
+}
+
+func sockRecv(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
+	s := &sockets[k]
+	nonblock := s.nonblock || flags&msgDontwait != 0
+	peek := flags&msgPeek != 0
+	if s.typ == sockDgram {
+		if s.n == 0 {
+			if nonblock {
+				return errno(eAGAIN)
+			}
+			return blockRetry(fdSocket, int32(k), nr)
+		}
+		var h [dgramHdr]byte
+		ringRead(k, h[:], true)
+		size := int(get16(h[0:]))
+		var from sockAddr
+		from.port = get16(h[2:])
+		copy(from.ip[:], h[4:])
+		if r := writeSockaddr(s, from, addr, lenp); r != 0 {
+			return r
+		}
+		n := size
+		if n > len(b) {
+			n = len(b)
+		}
+		if !peek {
+			ringRead(k, h[:], false)
+			ringRead(k, b[:n], false)
+			var skip [256]byte
+			for rest := size - n; rest > 0; {
+				c := rest
+				if c > len(skip) {
+					c = len(skip)
+				}
+				ringRead(k, skip[:c], false)
+				rest -= c
+			}
+		} else {
+			n = copyPeek(k, b[:n], dgramHdr)
+		}
+		if flags&msgTrunc != 0 {
+			return uint64(size)
+		}
+		return uint64(n)
+	}
+	if s.state != ssConnected {
+		return errno(eNOTCONN)
+	}
+	if s.n == 0 {
+		if s.reset {
+			s.reset = false
+			return errno(eCONNRESET)
+		}
+		if s.rdShut || s.peerGone {
+			return 0
+		}
+		if nonblock {
+			return errno(eAGAIN)
+		}
+		return blockRetry(fdSocket, int32(k), nr)
+	}
+	n := ringRead(k, b, peek)
+	if addr != 0 {
+		if r := writeSockaddr(s, s.remote, addr, lenp); r != 0 {
+			return r
+		}
+	}
+	if !peek && s.peer >= 0 {
+		objectChanged(fdSocket, s.peer) // the writer has room again
+	}
+	return uint64(n)
+}
+
+// copyPeek reads len(b) bytes starting skip bytes into the ring, without consuming.
+func copyPeek(k int, b []byte, skip int) int {
+	s := &sockets[k]
+	saveHead, saveN := s.head, s.n
+	s.head = (s.head + skip) % ringSize
+	s.n -= skip
+	n := ringRead(k, b, true)
+	s.head, s.n = saveHead, saveN
+	return n
+}
+
+// sockReadiness is the epoll state of socket k.
+func sockReadiness(k int) uint32 {
+	s := &sockets[k]
+	var r uint32
+	switch {
+	case s.state == ssListening:
+		if s.qn > 0 {
+			r |= epollIn
+		}
+	case s.typ == sockDgram:
+		r |= epollOut
+		if s.n > 0 {
+			r |= epollIn
+		}
+	case s.state == ssConnected:
+		if s.n > 0 || s.rdShut || s.peerGone {
+			r |= epollIn
+		}
+		if s.peerGone {
+			r |= epollRdhup
+		}
+		if s.peer >= 0 && sockets[s.peer].n < ringSize || s.peer < 0 {
+			r |= epollOut
+		}
+		if s.peerGone && s.wrShut || s.peer < 0 && s.peerGone {
+			r |= epollHup
+		}
+		if s.reset {
+			r |= epollErr
+		}
+	default: // a fresh stream socket
+		r |= epollOut | epollHup
+	}
+	return r
+}
+
+// Socket options (levels and names from include/uapi/asm-generic/socket.h,
+// linux/tcp.h, linux/in6.h). Options with no effect here are stored so a
+// program reads back what it set.
+const (
+	solSocket    = 1
+	soReuseaddr  = 2
+	soType       = 3
+	soError      = 4
+	soSndbuf     = 7
+	soRcvbuf     = 8
+	soKeepalive  = 9
+	soProtocol   = 38
+	soDomain     = 39
+	soAcceptconn = 30
+
+	ipprotoTCP  = 6
+	ipprotoIPv6 = 41
+	ipv6V6only  = 26
+)
+
+// optSlot maps the stored options to slots of socket.opts.
+func optSlot(level, name uint64) int {
+	switch {
+	case level == solSocket && name == soKeepalive:
+		return 0
+	case level == ipprotoTCP && name <= 7: // TCP_NODELAY .. TCP_KEEPCNT
+		return 1 + int(name)%7
+	}
+	return -1
+}
+
+func sysSetsockopt(fd, level, name, val, n uint64) uint64 {
+	k, r := sockOf(fd)
+	if r != 0 {
+		return r
+	}
+	if n < 4 || !userOK(uintptr(val), 4, false) {
+		return errno(eINVAL)
+	}
+	v := *ptr[int32](uintptr(val))
+	s := &sockets[k]
+	switch {
+	case level == solSocket && name == soReuseaddr:
+		s.reuse = v != 0
+	case level == solSocket && (name == soSndbuf || name == soRcvbuf):
+		if name == soSndbuf {
+			s.sndbuf = v
+		} else {
+			s.rcvbuf = v
+		}
+	case level == ipprotoIPv6 && name == ipv6V6only:
+		if s.bound {
+			return errno(eINVAL)
+		}
+		s.v6only = v != 0
+	default:
+		if slot := optSlot(level, name); slot >= 0 {
+			s.opts[slot] = v
+		}
+	}
+	return 0
+}
+
+func sysGetsockopt(fd, level, name, val, lenp uint64) uint64 {
+	k, r := sockOf(fd)
+	if r != 0 {
+		return r
+	}
+	if !userOK(uintptr(lenp), 4, true) {
+		return errno(eFAULT)
+	}
+	if *ptr[uint32](uintptr(lenp)) < 4 || !userOK(uintptr(val), 4, true) {
+		return errno(eINVAL)
+	}
+	s := &sockets[k]
+	var v int32
+	switch {
+	case level == solSocket && name == soError:
+		v, s.soError = s.soError, 0
+	case level == solSocket && name == soType:
+		v = int32(s.typ)
+	case level == solSocket && name == soDomain:
+		v = int32(s.family)
+	case level == solSocket && name == soProtocol:
+		v = 6
+		if s.typ == sockDgram {
+			v = 17
+		}
+	case level == solSocket && name == soAcceptconn:
+		if s.state == ssListening {
+			v = 1
+		}
+	case level == solSocket && name == soReuseaddr:
+		if s.reuse {
+			v = 1
+		}
+	case level == solSocket && name == soSndbuf:
+		v = s.sndbuf
+	case level == solSocket && name == soRcvbuf:
+		v = s.rcvbuf
+	case level == ipprotoIPv6 && name == ipv6V6only:
+		if s.v6only {
+			v = 1
+		}
+	default:
+		slot := optSlot(level, name)
+		if slot < 0 {
+			return errno(eNOPROTOOPT)
+		}
+		v = s.opts[slot]
+	}
+	*ptr[int32](uintptr(val)) = v
+	*ptr[uint32](uintptr(lenp)) = 4
+	return 0
+}
+
+// msghdr (x86-64): name @0, namelen u32 @8, iov @16, iovlen @24,
+// control @32, controllen @40, flags i32 @48.
+var dgramScratch [65536]byte
+
+func sysSendmsg(fd, msg, flags, nr uint64) uint64 {
+	return msgTransfer(fd, msg, flags, nr, true)
+}
+
+func sysRecvmsg(fd, msg, flags, nr uint64) uint64 {
+	return msgTransfer(fd, msg, flags, nr, false)
+}
+
+func msgTransfer(fd, msg, flags, nr uint64, send bool) uint64 {
+	k, r := sockOf(fd)
+	if r != 0 {
+		return r
+	}
+	if !userOK(uintptr(msg), 56, !send) {
+		return errno(eFAULT)
+	}
+	m := bytesAt(uintptr(msg), 56)
+	name, namelen := get64(m[0:]), uint64(get32(m[8:]))
+	iov, iovlen := get64(m[16:]), get64(m[24:])
+	if iovlen > 1024 || !userOK(uintptr(iov), uintptr(iovlen*16), false) {
+		return errno(eINVAL)
+	}
+	// Gather into (or scatter from) one buffer, so a datagram stays whole.
+	total := 0
+	for j := uint64(0); j < iovlen; j++ {
+		v := ptr[[2]uint64](uintptr(iov + j*16))
+		if !userOK(uintptr(v[0]), uintptr(v[1]), !send) {
+			return errno(eFAULT)
+		}
+		if total+int(v[1]) > len(dgramScratch) {
+			break
+		}
+		if send {
+			copy(dgramScratch[total:], bytesAt(uintptr(v[0]), int(v[1])))
+		}
+		total += int(v[1])
+	}
+	var res uint64
+	if send {
+		if name == 0 {
+			namelen = 0
+		}
+		res = sockSend(k, dgramScratch[:total], flags, name, namelen, nr)
+	} else {
+		lenp := uint64(0)
+		if name != 0 {
+			lenp = msg + 8
+		}
+		res = sockRecv(k, dgramScratch[:total], flags, name, lenp, nr)
+		if int64(res) >= 0 && res != noReturn {
+			put64(m[40:], 0) // no control messages
+			n, off := int(res), 0
+			if n > total {
+				n = total
+			}
+			for j := uint64(0); j < iovlen && off < n; j++ {
+				v := ptr[[2]uint64](uintptr(iov + j*16))
+				off += copy(bytesAt(uintptr(v[0]), int(v[1])), dgramScratch[off:n])
+			}
+			put32(m[48:], 0)
+		}
+	}
+	return res
+}
+
+func sysSendto(fd, buf, n, flags, addr, addrlen, nr uint64) uint64 {
+	k, r := sockOf(fd)
+	if r != 0 {
+		return r
+	}
+	if n > maxIO {
+		n = maxIO
+	}
+	if !userOK(uintptr(buf), uintptr(n), false) {
+		return errno(eFAULT)
+	}
+	return sockSend(k, bytesAt(uintptr(buf), int(n)), flags, addr, addrlen, nr)
+}
+
+func sysRecvfrom(fd, buf, n, flags, addr, lenp, nr uint64) uint64 {
+	k, r := sockOf(fd)
+	if r != 0 {
+		return r
+	}
+	if n > maxIO {
+		n = maxIO
+	}
+	if !userOK(uintptr(buf), uintptr(n), true) {
+		return errno(eFAULT)
+	}
+	return sockRecv(k, bytesAt(uintptr(buf), int(n)), flags, addr, lenp, nr)
+}
+
+// sysSocketpair joins two new stream sockets (AF_UNIX, SOCK_STREAM only).
+func sysSocketpair(family, typ, proto, sv uint64) uint64 {
+	if family != afUnix {
+		return errno(eOPNOTSUPP)
+	}
+	t := typ & sockTypeMask
+	if t != sockStream {
+		return errno(eOPNOTSUPP)
+	}
+	if !userOK(uintptr(sv), 8, true) {
+		return errno(eFAULT)
+	}
+	a, b := allocSocket(), -1
+	if a >= 0 {
+		if b = allocSocket(); b < 0 {
+			freeSocket(a)
+		}
+	}
+	if b < 0 {
+		return errno(eNFILE)
+	}
+	for _, p := range [2][2]int{{a, b}, {b, a}} {
+		s := &sockets[p[0]]
+		s.family, s.typ, s.state = afUnix, uint16(t), ssConnected
+		s.peer = int32(p[1])
+		s.nonblock = typ&sockNonblock != 0
+	}
+	fa := installFD(fdSocket, int32(a), typ&sockCloexec != 0)
+	if int64(fa) < 0 {
+		freeSocket(a)
+		freeSocket(b)
+		return fa
+	}
+	fb := installFD(fdSocket, int32(b), typ&sockCloexec != 0)
+	if int64(fb) < 0 {
+		unref(int(fa))
+		freeSocket(b)
+		return fb
+	}
+	p := ptr[[2]int32](uintptr(sv))
+	p[0], p[1] = int32(fa), int32(fb)
+	return 0
+}
