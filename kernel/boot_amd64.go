@@ -40,9 +40,17 @@ func kmain() {
 		fatal("boot: no valid hvm_start_info (not started through the PVH entry?)")
 	}
 	parseCmdline()
+	if debug {
+		kputs("command line: ")
+		for _, c := range cmdline[:cmdlineLen] {
+			kputc(c)
+		}
+		kflush()
+	}
 	setupMemory()
 	setupClock()
 	setupTimer()
+	setupIRQs()
 	setupThreads()
 	setupFiles()
 	startProgram()

@@ -23,6 +23,7 @@ const (
 	eMFILE          = 24
 	eNOTTY          = 25
 	eSPIPE          = 29
+	eNOSPC          = 28
 	eROFS           = 30
 	ePIPE           = 32
 	eRANGE          = 34
@@ -39,6 +40,8 @@ const (
 	eADDRNOTAVAIL   = 99
 	eNETUNREACH     = 101
 	eCONNRESET      = 104
+	eALREADY        = 114
+	eINPROGRESS     = 115
 	eISCONN         = 106
 	eNOTCONN        = 107
 	eTIMEDOUT       = 110

@@ -88,3 +88,25 @@ func outOfMemory() {
 	record("exit", 137, true)
 	powerOff()
 }
+
+// allocContig returns n physically contiguous zeroed frames from the never-
+// used part of RAM, or 0.
+func allocContig(n int) uintptr {
+	size := uintptr(n) * pageSize
+	for bumpRegion < nRAM {
+		r := ramRegions[bumpRegion]
+		if bumpNext < r.start {
+			bumpNext = r.start
+		}
+		if bumpNext+size <= r.end {
+			f := bumpNext
+			bumpNext += size
+			freeFrames -= uint64(n)
+			usedFrames += uint64(n)
+			clear(bytesAt(f, int(size)))
+			return f
+		}
+		bumpRegion++
+	}
+	return 0
+}

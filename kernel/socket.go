@@ -39,7 +39,9 @@ const (
 	ssFree sockState = iota
 	ssOpen
 	ssListening
+	ssConnecting // waiting for the network stack to complete a connect
 	ssConnected
+	ssClosing // closed by the program, waiting for the network stack to let go
 )
 
 // sockAddr is an address and port; IPv4 addresses are kept v4-mapped.
@@ -67,11 +69,9 @@ type socket struct {
 	soError  int32
 	rcvbuf   int32
 	sndbuf   int32
-	// Receive ring: pages allocated lazily. For datagram sockets each
-	// record is [len u16][port u16][ip 16] then the payload.
-	pages [ringPages]uintptr
-	head  int
-	n     int
+	// Receive ring. For datagram sockets each record is
+	// [len u16][port u16][ip 16] then the payload.
+	rx ring
 	// Listening sockets: accepted connections waiting for accept.
 	backlog int32
 	queue   [acceptDepth]int32
@@ -79,6 +79,14 @@ type socket struct {
 	qn      int
 	// Options a program may read back.
 	opts [8]int32
+
+	// Sockets whose other end is on the network (socket_ext.go): what the
+	// program sent waits in the transmit ring for the network stack.
+	ext       bool   // connected through the network stack
+	announced bool   // the network stack knows this socket
+	connWait  bool   // a blocking connect is waiting
+	work      uint32 // pending work for the network stack (wListen...)
+	tx        ring
 }
 
 var (
@@ -88,7 +96,7 @@ var (
 
 func allocSocket() int {
 	for k := range sockets {
-		if sockets[k].refs == 0 && sockets[k].state == ssFree {
+		if sockets[k].refs == 0 && sockets[k].state == ssFree && !sockets[k].announced {
 			sockets[k] = socket{refs: 1, state: ssOpen, peer: -1, rcvbuf: ringSize, sndbuf: ringSize}
 			return k
 		}
@@ -218,9 +226,10 @@ func isUnspecified(ip *[16]byte) bool {
 }
 
 // isLocal reports whether ip is one of the guest's addresses: loopback
-// (127/8, ::1) or unspecified, which Linux also treats as this host.
+// (127/8, ::1), unspecified (which Linux also treats as this host), or an
+// address the network stack configured.
 func isLocal(ip *[16]byte) bool {
-	if isUnspecified(ip) {
+	if isUnspecified(ip) || isNetAddr(ip) {
 		return true
 	}
 	if isMapped(ip) {
@@ -279,6 +288,7 @@ func bindTo(k int, a sockAddr) uint64 {
 			}
 			if !portInUse(k, s) {
 				s.bound = true
+				announceBound(k)
 				return 0
 			}
 		}
@@ -288,6 +298,7 @@ func bindTo(k int, a sockAddr) uint64 {
 		return errno(eADDRINUSE)
 	}
 	s.bound = true
+	announceBound(k)
 	return 0
 }
 
@@ -327,6 +338,7 @@ func sysListen(fd, backlog uint64) uint64 {
 	}
 	s.backlog = b
 	s.state = ssListening
+	announceBound(k)
 	return 0
 }
 
@@ -351,7 +363,7 @@ func findListener(family uint16, a sockAddr) int {
 	return best
 }
 
-func sysConnect(fd, addr, n uint64) uint64 {
+func sysConnect(fd, addr, n, nr uint64) uint64 {
 	k, r := sockOf(fd)
 	if r != 0 {
 		return r
@@ -361,8 +373,11 @@ func sysConnect(fd, addr, n uint64) uint64 {
 	if r != 0 {
 		return r
 	}
+	if s.typ == sockStream && s.connWait {
+		return finishConnect(k, nr)
+	}
 	if !isLocal(&a.ip) {
-		return errno(eNETUNREACH)
+		return connectExt(k, a, nr)
 	}
 	if isUnspecified(&a.ip) { // connecting to 0.0.0.0 reaches loopback
 		if isMapped(&a.ip) {
@@ -385,6 +400,8 @@ func sysConnect(fd, addr, n uint64) uint64 {
 	switch s.state {
 	case ssConnected:
 		return errno(eISCONN)
+	case ssConnecting:
+		return errno(eALREADY)
 	case ssListening:
 		return errno(eINVAL)
 	}
@@ -421,9 +438,16 @@ func sysConnect(fd, addr, n uint64) uint64 {
 	return 0
 }
 
-// autobind gives an unbound socket a local address matching dst's family.
+// autobind gives an unbound socket a local address matching dst's family:
+// loopback for local destinations, the network's address otherwise.
 func autobind(k int, dst *sockAddr) uint64 {
 	var a sockAddr
+	if !isLocal(&dst.ip) {
+		if src, ok := netSource(dst); ok {
+			return bindTo(k, sockAddr{ip: src})
+		}
+		return errno(eNETUNREACH)
+	}
 	if isMapped(&dst.ip) {
 		a.ip = [16]byte{10: 0xff, 11: 0xff, 12: 127, 15: 1}
 	} else {
@@ -500,6 +524,10 @@ func sysShutdown(fd, how uint64) uint64 {
 	}
 	if (how == 1 || how == 2) && !s.wrShut {
 		s.wrShut = true
+		if s.ext {
+			s.work |= wShutWr
+			kickPump()
+		}
 		if s.peer >= 0 {
 			sockets[s.peer].peerGone = true
 			objectChanged(fdSocket, s.peer)
@@ -509,7 +537,8 @@ func sysShutdown(fd, how uint64) uint64 {
 	return 0
 }
 
-// closeSocket drops the last descriptor of socket k.
+// closeSocket drops the last descriptor of socket k. A socket the network
+// stack knows stays allocated until the stack releases it.
 func closeSocket(k int) {
 	s := &sockets[k]
 	if s.state == ssListening {
@@ -518,11 +547,23 @@ func closeSocket(k int) {
 			s.qhead = (s.qhead + 1) % acceptDepth
 			s.qn--
 			detachPeer(c, true)
-			freeSocket(c)
+			releaseSocket(c)
 		}
 	}
-	detachPeer(k, s.n > 0)
-	freeSocket(k)
+	detachPeer(k, s.rx.n > 0)
+	releaseSocket(k)
+}
+
+// releaseSocket frees k now, or once the network stack lets go of it.
+func releaseSocket(k int) {
+	s := &sockets[k]
+	if !s.announced {
+		freeSocket(k)
+		return
+	}
+	s.state = ssClosing
+	s.work |= wClose
+	kickPump()
 }
 
 // detachPeer tells k's peer that k is gone (with a reset if data was lost).
@@ -543,11 +584,7 @@ func detachPeer(k int, reset bool) {
 
 func freeSocket(k int) {
 	s := &sockets[k]
-	for i, pg := range s.pages {
-		if pg != 0 {
-			freeFrame(pg)
-			s.pages[i] = 0
-		}
-	}
+	s.rx.free()
+	s.tx.free()
 	*s = socket{}
 }

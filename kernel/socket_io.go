@@ -2,48 +2,75 @@ package kernel
 
 // Socket data transfer, options and readiness.
 
-// ringWrite appends b to socket k's receive ring; it returns how much fit.
-func ringWrite(k int, b []byte) int {
-	s := &sockets[k]
+// A ring is a socket buffer of up to ringPages page frames, allocated on
+// first use and freed with the socket.
+type ring struct {
+	pages [ringPages]uintptr
+	head  int
+	n     int
+}
+
+// write appends what fits of b and returns how much that was.
+func (r *ring) write(b []byte) int {
 	w := 0
-	for w < len(b) && s.n < ringSize {
-		pos := (s.head + s.n) % ringSize
+	for w < len(b) && r.n < ringSize {
+		pos := (r.head + r.n) % ringSize
 		pg := pos / pageSize
-		if s.pages[pg] == 0 {
-			if s.pages[pg] = allocFrame(); s.pages[pg] == 0 {
+		if r.pages[pg] == 0 {
+			if r.pages[pg] = allocFrame(); r.pages[pg] == 0 {
 				break
 			}
 		}
 		off := pos % pageSize
-		c := copy(bytesAt(s.pages[pg]+uintptr(off), pageSize-off), b[w:])
-		if room := ringSize - s.n; c > room {
+		c := copy(bytesAt(r.pages[pg]+uintptr(off), pageSize-off), b[w:])
+		if room := ringSize - r.n; c > room {
 			c = room
 		}
-		s.n += c
+		r.n += c
 		w += c
 	}
 	return w
 }
 
-// ringRead copies up to len(b) bytes out of the ring, consuming them unless peek.
-func ringRead(k int, b []byte, peek bool) int {
-	s := &sockets[k]
-	r, head, n := 0, s.head, s.n
-	for r < len(b) && n > 0 {
+// read copies up to len(b) bytes from skip bytes in, consuming them (and
+// the skipped ones) unless peek.
+func (r *ring) read(b []byte, skip int, peek bool) int {
+	head, n := (r.head+skip)%ringSize, r.n-skip
+	got := 0
+	for got < len(b) && n > 0 {
 		pg, off := head/pageSize, head%pageSize
 		c := pageSize - off
 		if c > n {
 			c = n
 		}
-		c = copy(b[r:], bytesAt(s.pages[pg]+uintptr(off), c))
-		r += c
+		c = copy(b[got:], bytesAt(r.pages[pg]+uintptr(off), c))
+		got += c
 		n -= c
 		head = (head + c) % ringSize
 	}
 	if !peek {
-		s.head, s.n = head, n
+		r.head, r.n = head, n
 	}
-	return r
+	return got
+}
+
+// drop discards n bytes.
+func (r *ring) drop(n int) {
+	if n > r.n {
+		n = r.n
+	}
+	r.head = (r.head + n) % ringSize
+	r.n -= n
+}
+
+func (r *ring) free() {
+	for i, pg := range r.pages {
+		if pg != 0 {
+			freeFrame(pg)
+			r.pages[i] = 0
+		}
+	}
+	r.head, r.n = 0, 0
 }
 
 const dgramHdr = 20 // [len u16][port u16][ip 16]
@@ -53,6 +80,9 @@ func sockSend(k int, b []byte, flags, addr, addrlen, nr uint64) uint64 {
 	nonblock := s.nonblock || flags&msgDontwait != 0
 	if s.typ == sockDgram {
 		return dgramSend(k, b, addr, addrlen)
+	}
+	if s.ext {
+		return extSend(k, b, nonblock, flags, nr)
 	}
 	if s.state != ssConnected {
 		return errno(eNOTCONN)
@@ -71,7 +101,7 @@ func sockSend(k int, b []byte, flags, addr, addrlen, nr uint64) uint64 {
 	if sockets[p].rdShut {
 		return uint64(len(b)) // the peer discards what it will never read
 	}
-	w := ringWrite(p, b)
+	w := sockets[p].rx.write(b)
 	if w == 0 && len(b) > 0 {
 		if nonblock {
 			return errno(eAGAIN)
@@ -97,13 +127,13 @@ func dgramSend(k int, b []byte, addr, addrlen uint64) uint64 {
 	if len(b) > 65507 {
 		return errno(eMSGSIZE)
 	}
-	if !isLocal(&dst.ip) {
-		return errno(eNETUNREACH)
-	}
 	if !s.bound {
 		if r := autobind(k, &dst); r != 0 {
 			return r
 		}
+	}
+	if !isLocal(&dst.ip) {
+		return extSendto(k, b, dst)
 	}
 	for j := range sockets {
 		o := &sockets[j]
@@ -116,15 +146,15 @@ func dgramSend(k int, b []byte, addr, addrlen uint64) uint64 {
 		if o.family == afInet && !isMapped(&dst.ip) {
 			continue
 		}
-		if ringSize-o.n < dgramHdr+len(b) {
+		if ringSize-o.rx.n < dgramHdr+len(b) {
 			return uint64(len(b)) // receiver full: dropped, as UDP does
 		}
 		var h [dgramHdr]byte
 		put16(h[0:], uint16(len(b)))
 		put16(h[2:], s.local.port)
 		copy(h[4:], s.local.ip[:])
-		ringWrite(j, h[:])
-		ringWrite(j, b)
+		o.rx.write(h[:])
+		o.rx.write(b)
 		objectChanged(fdSocket, int32(j))
 		break
 	}
@@ -136,14 +166,14 @@ func sockRecv(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
 	nonblock := s.nonblock || flags&msgDontwait != 0
 	peek := flags&msgPeek != 0
 	if s.typ == sockDgram {
-		if s.n == 0 {
+		if s.rx.n == 0 {
 			if nonblock {
 				return errno(eAGAIN)
 			}
 			return blockRetry(fdSocket, int32(k), nr)
 		}
 		var h [dgramHdr]byte
-		ringRead(k, h[:], true)
+		s.rx.read(h[:], 0, true)
 		size := int(get16(h[0:]))
 		var from sockAddr
 		from.port = get16(h[2:])
@@ -155,20 +185,9 @@ func sockRecv(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
 		if n > len(b) {
 			n = len(b)
 		}
+		n = s.rx.read(b[:n], dgramHdr, true)
 		if !peek {
-			ringRead(k, h[:], false)
-			ringRead(k, b[:n], false)
-			var skip [256]byte
-			for rest := size - n; rest > 0; {
-				c := rest
-				if c > len(skip) {
-					c = len(skip)
-				}
-				ringRead(k, skip[:c], false)
-				rest -= c
-			}
-		} else {
-			n = copyPeek(k, b[:n], dgramHdr)
+			s.rx.drop(dgramHdr + size)
 		}
 		if flags&msgTrunc != 0 {
 			return uint64(size)
@@ -178,7 +197,7 @@ func sockRecv(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
 	if s.state != ssConnected {
 		return errno(eNOTCONN)
 	}
-	if s.n == 0 {
+	if s.rx.n == 0 {
 		if s.reset {
 			s.reset = false
 			return errno(eCONNRESET)
@@ -191,7 +210,7 @@ func sockRecv(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
 		}
 		return blockRetry(fdSocket, int32(k), nr)
 	}
-	n := ringRead(k, b, peek)
+	n := s.rx.read(b, 0, peek)
 	if addr != 0 {
 		if r := writeSockaddr(s, s.remote, addr, lenp); r != 0 {
 			return r
@@ -200,18 +219,11 @@ func sockRecv(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
 	if !peek && s.peer >= 0 {
 		objectChanged(fdSocket, s.peer) // the writer has room again
 	}
+	if !peek && s.ext {
+		s.work |= wRxSpace
+		kickPump()
+	}
 	return uint64(n)
-}
-
-// copyPeek reads len(b) bytes starting skip bytes into the ring, without consuming.
-func copyPeek(k int, b []byte, skip int) int {
-	s := &sockets[k]
-	saveHead, saveN := s.head, s.n
-	s.head = (s.head + skip) % ringSize
-	s.n -= skip
-	n := ringRead(k, b, true)
-	s.head, s.n = saveHead, saveN
-	return n
 }
 
 // sockReadiness is the epoll state of socket k.
@@ -225,17 +237,19 @@ func sockReadiness(k int) uint32 {
 		}
 	case s.typ == sockDgram:
 		r |= epollOut
-		if s.n > 0 {
+		if s.rx.n > 0 {
 			r |= epollIn
 		}
+	case s.ext:
+		return extReadiness(s)
 	case s.state == ssConnected:
-		if s.n > 0 || s.rdShut || s.peerGone {
+		if s.rx.n > 0 || s.rdShut || s.peerGone {
 			r |= epollIn
 		}
 		if s.peerGone {
 			r |= epollRdhup
 		}
-		if s.peer >= 0 && sockets[s.peer].n < ringSize || s.peer < 0 {
+		if s.peer >= 0 && sockets[s.peer].rx.n < ringSize || s.peer < 0 {
 			r |= epollOut
 		}
 		if s.peerGone && s.wrShut || s.peer < 0 && s.peerGone {

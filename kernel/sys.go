@@ -225,7 +225,7 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 	case 50:
 		return sysListen(a[0], a[1])
 	case 42:
-		return sysConnect(a[0], a[1], a[2])
+		return sysConnect(a[0], a[1], a[2], nr)
 	case 43:
 		return sysAccept4(a[0], a[1], a[2], 0, nr)
 	case 288:
@@ -285,6 +285,9 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 		return errno(eCHILD)
 	case 57, 58, 59, 322, 435: // fork, vfork, execve, execveat, clone3
 		return errno(eNOSYS)
+	}
+	if r, ok := gobiSyscall(i, nr, a); ok {
+		return r
 	}
 	reportOnce(nr, a)
 	return errno(eNOSYS)

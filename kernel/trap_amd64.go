@@ -63,7 +63,10 @@ func trap() {
 			reportRegs(&t.ctx)
 			fatal("kernel: cannot continue")
 		}
-		// Other device interrupts: nothing is routed yet.
+		if v >= vecIRQBase && v <= vecIRQBase+maxIRQ {
+			deviceInterrupt(v)
+			break
+		}
 		lapicEOI()
 	}
 	schedule()

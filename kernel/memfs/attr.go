@@ -39,7 +39,7 @@ func Ftruncate(f File, size int64) Errno {
 		return EBADF
 	}
 	n := &fs.nodes[of.node]
-	if n.kind != kindReg || of.flags&O_ACCMODE == O_RDONLY {
+	if n.kind != kindReg || !writable(of.flags) {
 		return EINVAL
 	}
 	return setSize(n, size)

@@ -190,8 +190,10 @@ func FuzzLoadBundle(f *testing.F) {
 		reset(t)
 		image := string(data)
 		if LoadBundle(image) != 0 {
+			checkInvariants(t)
 			return
 		}
+		checkInvariants(t)
 		count, _ := bundleHeader(image)
 		off := bundleHeaderSize
 		for k := uint32(0); k < count; k++ {

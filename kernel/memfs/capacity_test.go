@@ -24,6 +24,7 @@ func TestCapacityNodes(t *testing.T) {
 		Close(f)
 		names = append(names, name)
 	}
+	checkInvariants(t)
 	if len(names) < maxNodes-100 {
 		t.Errorf("ENOSPC after %d files, want about %d", len(names), maxNodes)
 	}
@@ -94,6 +95,7 @@ func TestCapacityNames(t *testing.T) {
 	if errno := Rename(d, "short", d, long(0), 0); errno != 0 {
 		t.Errorf("Rename into a freed name = %v", errno)
 	}
+	checkInvariants(t)
 }
 
 // TestCapacityPages runs the allocator dry: writes are short, then ENOSPC.
@@ -119,6 +121,7 @@ func TestCapacityPages(t *testing.T) {
 	if errno := WriteFile("/etc/resolv.conf", []byte("x"), 0o644); errno != ENOSPC {
 		t.Errorf("WriteFile when full = %v, want ENOSPC", errno)
 	}
+	checkInvariants(t)
 	Close(f)
 	Unlink(NoFile, "/tmp/f", 0)
 	if pagesUsed != 0 {

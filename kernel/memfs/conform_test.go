@@ -139,6 +139,9 @@ var conformCases = []struct {
 		return 0
 	}, 0},
 
+	{"read access mode 3", onFile("f", O_ACCMODE, func(s sys, fd int) Errno { _, e := s.read(fd, 4); return e }), EBADF},
+	{"write access mode 3", onFile("f", O_ACCMODE, func(s sys, fd int) Errno { _, e := s.write(fd, []byte("x")); return e }), EBADF},
+	{"open dir access mode 3", opens("d", O_ACCMODE), EISDIR},
 	{"read write-only", onFile("f", O_WRONLY, func(s sys, fd int) Errno { _, e := s.read(fd, 4); return e }), EBADF},
 	{"write read-only", onFile("f", O_RDONLY, func(s sys, fd int) Errno { _, e := s.write(fd, []byte("x")); return e }), EBADF},
 	{"write O_PATH", onFile("f", O_PATH, func(s sys, fd int) Errno { _, e := s.write(fd, []byte("x")); return e }), EBADF},
@@ -316,4 +319,47 @@ func TestConformance(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzPaths sends arbitrary paths and symlink targets through every
+// path-taking call: none may panic, and the tables must stay consistent.
+func FuzzPaths(f *testing.F) {
+	f.Add("f", "d/../x", "lf/")
+	f.Add("ld/sub/../g", "/tmp/n1/./n2", "a//b///")
+	f.Add("loop/x", "../../../../..", strings.Repeat("x/", 300))
+	f.Add("", "dang/", "/")
+	f.Fuzz(func(t *testing.T, p1, p2, target string) {
+		m := newMemSys(t)
+		fixture(t, m)
+		var st Stat
+		b := make([]byte, 64)
+		base := m.base
+		for _, p := range []string{p1, p2} {
+			StatAt(base, p, &st, 0)
+			StatAt(base, p, &st, AT_SYMLINK_NOFOLLOW)
+			Readlink(base, p, b, 0)
+			Access(base, p, R_OK|W_OK|X_OK, 0)
+			if fd, errno := Open(base, p, O_RDWR|O_CREAT, 0o644); errno == 0 {
+				Write(fd, []byte(target))
+				Getdents64(fd, b)
+				Close(fd)
+			}
+			if fd, errno := Open(base, p, O_RDONLY|O_DIRECTORY, 0); errno == 0 {
+				Getdents64(fd, b)
+				Getcwd(fd, b)
+				Close(fd)
+			}
+			Mkdir(base, p, 0o755)
+			Symlink(target, base, p)
+			Chmod(base, p, 0o700, 0)
+			Truncate(base, p, 10)
+			Utimens(base, p, nil, 0)
+		}
+		Link(base, p1, base, p2, AT_SYMLINK_FOLLOW)
+		Rename(base, p1, base, p2, 0)
+		Rename(base, p2, base, target, RENAME_NOREPLACE)
+		Unlink(base, p1, 0)
+		Unlink(base, p2, AT_REMOVEDIR)
+		checkInvariants(t)
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -21,8 +22,12 @@ func TestDifferential(t *testing.T) {
 			d := &differ{t: t, rng: rand.New(rand.NewSource(seed)), m: newMemSys(t), h: newHostSys(t)}
 			for i := 0; i < 2500; i++ {
 				d.step()
+				if i%100 == 0 {
+					checkInvariants(t)
+				}
 			}
 			d.compareTree(".")
+			checkInvariants(t)
 		})
 	}
 }
@@ -136,7 +141,7 @@ func (d *differ) data() []byte {
 }
 
 func (d *differ) flags() int {
-	f := d.rng.Intn(3)
+	f := d.rng.Intn(4) // access mode 3 included
 	for _, bit := range []int{O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW} {
 		if d.rng.Intn(4) == 0 {
 			f |= bit
@@ -149,8 +154,8 @@ func (d *differ) flags() int {
 }
 
 func (d *differ) step() {
-	op := d.rng.Intn(22)
-	if len(d.fds) == 0 && op <= 8 {
+	op := d.rng.Intn(23)
+	if len(d.fds) == 0 && (op <= 8 || op == 22) {
 		op = 0
 	}
 	var fd [2]int
@@ -278,6 +283,19 @@ func (d *differ) step() {
 		p, mode := d.path(), uint32(d.rng.Intn(8))
 		d.log = append(d.log, fmt.Sprintf("access(%q, %d)", p, mode))
 		d.same("access", m.access(p, mode), h.access(p, mode))
+	case 22:
+		// A duplicate shares the offset: memfs counts a reference on the
+		// same File, the host makes a new descriptor.
+		d.log = append(d.log, fmt.Sprintf("dup(%d)", fi))
+		if errno := Dup(File(fd[0])); errno != 0 {
+			d.fail("Dup = %v", errno)
+		}
+		hf, err := syscall.Dup(fd[1])
+		if err != nil {
+			d.fail("dup: %v", err)
+		}
+		d.h.(*hostSys).fds[hf] = true
+		d.fds = append(d.fds, [2]int{fd[0], hf})
 	default:
 		p := d.path()
 		d.log = append(d.log, fmt.Sprintf("list(%q)", p))

@@ -9,7 +9,6 @@ const (
 	ENOENT       Errno = 2
 	ENXIO        Errno = 6
 	EBADF        Errno = 9
-	ENOMEM       Errno = 12
 	EACCES       Errno = 13
 	EBUSY        Errno = 16
 	EEXIST       Errno = 17
@@ -20,7 +19,6 @@ const (
 	EFBIG        Errno = 27
 	ENOSPC       Errno = 28
 	EROFS        Errno = 30
-	EMLINK       Errno = 31
 	ERANGE       Errno = 34
 	ENAMETOOLONG Errno = 36
 	ENOTEMPTY    Errno = 39
@@ -31,9 +29,9 @@ const (
 // errnoNames maps the errno values above to their C names, for messages.
 var errnoNames = [...]string{
 	EPERM: "EPERM", ENOENT: "ENOENT", ENXIO: "ENXIO", EBADF: "EBADF",
-	ENOMEM: "ENOMEM", EACCES: "EACCES", EBUSY: "EBUSY", EEXIST: "EEXIST",
+	EACCES: "EACCES", EBUSY: "EBUSY", EEXIST: "EEXIST",
 	ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", ENFILE: "ENFILE",
-	EFBIG: "EFBIG", ENOSPC: "ENOSPC", EROFS: "EROFS", EMLINK: "EMLINK",
+	EFBIG: "EFBIG", ENOSPC: "ENOSPC", EROFS: "EROFS",
 	ERANGE: "ERANGE", ENAMETOOLONG: "ENAMETOOLONG", ENOTEMPTY: "ENOTEMPTY",
 	ELOOP: "ELOOP", EOPNOTSUPP: "EOPNOTSUPP",
 }

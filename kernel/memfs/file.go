@@ -22,7 +22,7 @@ func Open(dir File, path string, flags int, mode uint32) (File, Errno) {
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW
 	}
 	// O_CREAT|O_DIRECTORY is refused since Linux 6.4 (build_open_flags).
-	if flags&O_ACCMODE == O_ACCMODE || flags&(O_CREAT|O_DIRECTORY) == O_CREAT|O_DIRECTORY {
+	if flags&(O_CREAT|O_DIRECTORY) == O_CREAT|O_DIRECTORY {
 		return 0, EINVAL
 	}
 	f := freeFile()
@@ -55,7 +55,7 @@ func Open(dir File, path string, flags int, mode uint32) (File, Errno) {
 		if i, errno = create(w.parent, w.name, kindReg, mode); errno != 0 {
 			return 0, errno
 		}
-	} else if errno := mayOpen(i, &w, flags); errno != 0 {
+	} else if errno := mayOpen(i, w.slash, flags); errno != 0 {
 		return 0, errno
 	}
 	n := &fs.nodes[i]
@@ -69,7 +69,7 @@ func Open(dir File, path string, flags int, mode uint32) (File, Errno) {
 
 // mayOpen checks opening existing node i, in the order of do_open and
 // may_open in fs/namei.c.
-func mayOpen(i int32, w *walk, flags int) Errno {
+func mayOpen(i int32, slash bool, flags int) Errno {
 	n := &fs.nodes[i]
 	if flags&O_CREAT != 0 {
 		if flags&O_EXCL != 0 {
@@ -79,7 +79,7 @@ func mayOpen(i int32, w *walk, flags int) Errno {
 			return EISDIR
 		}
 	}
-	if (flags&O_DIRECTORY != 0 || w.slash) && n.kind != kindDir {
+	if (flags&O_DIRECTORY != 0 || slash) && n.kind != kindDir {
 		return ENOTDIR
 	}
 	if flags&O_PATH != 0 {
@@ -173,6 +173,16 @@ func Close(f File) Errno {
 		maybeFreeNode(i)
 	}
 	return 0
+}
+
+// readable and writable report what an open file description's access mode
+// allows. Access mode 3 allows neither: Linux opens files so for ioctl only
+// (OPEN_FMODE in include/linux/fs.h) but checks write permission to do so.
+func readable(flags int32) bool {
+	return flags&O_PATH == 0 && (flags&O_ACCMODE == O_RDONLY || flags&O_ACCMODE == O_RDWR)
+}
+func writable(flags int32) bool {
+	return flags&O_PATH == 0 && (flags&O_ACCMODE == O_WRONLY || flags&O_ACCMODE == O_RDWR)
 }
 
 // Flags returns f's status flags and access mode (fcntl(2) F_GETFL).

@@ -20,11 +20,9 @@ func buildInitialTree() Errno {
 	}
 	r := &fs.nodes[root]
 	r.nlink, r.parent = 2, root
-	tmp, errno := makeNode(root, "tmp", kindDir, 0o1777, false)
-	if errno != 0 {
+	if _, errno := makeNode(root, "tmp", kindDir, 0o1777, false); errno != 0 {
 		return errno
 	}
-	fs.tmpNode = tmp
 	etc, errno := makeNode(root, "etc", kindDir, 0o755, true)
 	if errno != 0 {
 		return errno

@@ -24,7 +24,7 @@ func Pread(f File, b []byte, off int64) (int, Errno) {
 }
 
 func pread(of *file, b []byte, off int64) (int, Errno) {
-	if of.flags&O_PATH != 0 || of.flags&O_ACCMODE == O_WRONLY {
+	if !readable(of.flags) {
 		return 0, EBADF
 	}
 	n := &fs.nodes[of.node]
@@ -72,7 +72,7 @@ func Pwrite(f File, b []byte, off int64) (int, Errno) {
 }
 
 func pwrite(of *file, b []byte, off int64) (int, Errno) {
-	if of.flags&O_PATH != 0 || of.flags&O_ACCMODE == O_RDONLY {
+	if !writable(of.flags) {
 		return 0, EBADF
 	}
 	n := &fs.nodes[of.node]

@@ -67,7 +67,7 @@ func lookupEntry(dir int32, name string) int32 {
 // attach adds an entry name → child to directory dir, counting no links.
 // The caller has checked that name is a valid, absent component.
 func attach(dir int32, name string, child int32) (int32, Errno) {
-	e := fs.direntFre
+	e := fs.direntFree
 	if e == 0 && fs.direntTop >= maxDirents {
 		return 0, ENOSPC
 	}
@@ -76,7 +76,7 @@ func attach(dir int32, name string, child int32) (int32, Errno) {
 		return 0, errno
 	}
 	if e != 0 {
-		fs.direntFre = fs.dirents[e].next
+		fs.direntFree = fs.dirents[e].next
 	} else {
 		e = fs.direntTop
 		fs.direntTop++
@@ -128,8 +128,8 @@ func detach(e int32) {
 		}
 	}
 	freeName(d.nameOff, d.class)
-	*d = dirent{next: fs.direntFre}
-	fs.direntFre = e
+	*d = dirent{next: fs.direntFree}
+	fs.direntFree = e
 }
 
 // link names child name in directory dir and counts the link: a new

@@ -73,7 +73,7 @@ const rootNode = 1
 // fs is the whole file system. It holds no Go pointers: the functions given
 // to Init are kept as the addresses of their func values (see mem_unsafe.go).
 var fs struct {
-	ready     bool
+	ready     bool // Init succeeded
 	allocFn   uintptr
 	freeFn    uintptr
 	nowFn     uintptr
@@ -81,19 +81,18 @@ var fs struct {
 	pageShift uint
 	fanShift  uint // log2(pointers per index page)
 
-	nodes     [maxNodes]node
-	nodeTop   int32 // nodes below this index have been used
-	nodeFree  int32
-	dirents   [maxDirents]dirent
-	direntTop int32
-	direntFre int32
-	files     [maxFiles]file
-	hash      [hashBuckets]int32
+	nodes      [maxNodes]node
+	nodeTop    int32 // nodes below this index have been used
+	nodeFree   int32
+	dirents    [maxDirents]dirent
+	direntTop  int32
+	direntFree int32
+	files      [maxFiles]file
+	hash       [hashBuckets]int32
 
 	names    [nameArena]byte
 	namesTop int32
 	nameFree [nameClasses]int32 // free chunks per class, offset+1 (0 = none)
-	tmpNode  int32              // /tmp
 	procSelf int32              // /proc/self
 	pathBufs [4][PathMax]byte   // symlink expansion (path.go)
 }
@@ -115,7 +114,7 @@ func Init(alloc func() uintptr, free func(uintptr), pageSize int, now func() int
 	fs.files = [maxFiles]file{}
 	fs.hash = [hashBuckets]int32{}
 	fs.nodeTop, fs.nodeFree = 1, 0
-	fs.direntTop, fs.direntFre = 1, 0
+	fs.direntTop, fs.direntFree = 1, 0
 	fs.namesTop = 0
 	fs.nameFree = [nameClasses]int32{}
 	fs.allocFn = funcAddr(&alloc)

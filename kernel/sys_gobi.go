@@ -1,0 +1,60 @@
+package kernel
+
+// Gobi's own system calls, for the drivers and the network stack that run as
+// ordinary Go code inside the program (docs/guestabi.md). Their numbers lie
+// far above Linux's, so no Linux program reaches them by accident.
+
+const (
+	sysGobiIRQ      = 0x6000 // (irq) -> eventfd counting the line's interrupts
+	sysGobiIRQAck   = 0x6001 // (irq): unmask the line after the device was acknowledged
+	sysGobiDMAAlloc = 0x6002 // (bytes) -> physical address of zeroed contiguous memory
+)
+
+func gobiSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
+	switch nr {
+	case sysGobiIRQ:
+		return sysIRQ(a[0]), true
+	case sysGobiIRQAck:
+		if a[0] > maxIRQ || irqEventfd[a[0]] < 0 {
+			return errno(eINVAL), true
+		}
+		ioapicRoute(int(a[0]), false)
+		return 0, true
+	case sysGobiDMAAlloc:
+		return sysDMAAlloc(a[0]), true
+	}
+	return sysNet(i, nr, a)
+}
+
+// sysIRQ binds interrupt line irq to a new non-blocking eventfd and unmasks it.
+func sysIRQ(irq uint64) uint64 {
+	if irq > maxIRQ || irq == 0 || irq == 2 {
+		return errno(eINVAL)
+	}
+	if irqEventfd[irq] >= 0 {
+		return errno(eBUSY)
+	}
+	fd := sysEventfd2(0, efdNonblock|efdCloexec)
+	if int64(fd) < 0 {
+		return fd
+	}
+	k := fds[fd].obj
+	irqEventfd[irq] = k
+	eventfds[k].refs++ // the line keeps its own reference
+	ioapicRoute(int(irq), false)
+	return fd
+}
+
+// sysDMAAlloc hands out physically contiguous, zeroed, identity-mapped
+// memory for device rings and buffers. It is never freed: drivers allocate
+// their rings once.
+func sysDMAAlloc(n uint64) uint64 {
+	if n == 0 || n > 16<<20 {
+		return errno(eINVAL)
+	}
+	p := allocContig(int((n + pageSize - 1) / pageSize))
+	if p == 0 {
+		return errno(eNOMEM)
+	}
+	return uint64(p)
+}
