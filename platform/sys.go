@@ -1,0 +1,69 @@
+package platform
+
+import (
+	"errors"
+	"os"
+	"syscall"
+	"unsafe"
+)
+
+// System call numbers of docs/guestabi.md.
+const (
+	sysIRQ      = 0x6000
+	sysIRQAck   = 0x6001
+	sysDMAAlloc = 0x6002
+)
+
+// ErrNotGuest is returned by every call outside a Gobi guest kernel.
+var ErrNotGuest = errors.New("platform: not running on the Gobi kernel (these calls exist only inside a Gobi image)")
+
+// result converts a raw system call result. Callers convert pointers to
+// uintptr inside the syscall.Syscall6 argument list itself, the only place
+// where the compiler keeps the memory alive and unmoved (unsafe.Pointer rule 4).
+func result(r uintptr, e syscall.Errno) (uintptr, error) {
+	if e == syscall.ENOSYS {
+		return 0, ErrNotGuest
+	}
+	if e != 0 {
+		return 0, e
+	}
+	return r, nil
+}
+
+func call(nr, a0 uintptr) (uintptr, error) {
+	r, _, e := syscall.Syscall(nr, a0, 0, 0)
+	return result(r, e)
+}
+
+// IRQ routes interrupt line to the caller and returns a file that is readable
+// (an 8-byte count) after the line fired. The line stays masked after each
+// interrupt until AckIRQ.
+func IRQ(line int) (*os.File, error) {
+	fd, err := call(sysIRQ, uintptr(line))
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.SetNonblock(int(fd), true); err != nil {
+		return nil, err
+	}
+	return os.NewFile(fd, "irq"), nil
+}
+
+// AckIRQ unmasks line after the driver acknowledged its device.
+func AckIRQ(line int) error {
+	_, err := call(sysIRQAck, uintptr(line))
+	return err
+}
+
+// DMAAlloc returns n bytes of physically contiguous zeroed memory: a slice
+// over it and its physical address. It is never freed.
+func DMAAlloc(n int) ([]byte, uint64, error) {
+	p, err := call(sysDMAAlloc, uintptr(n))
+	if err != nil {
+		return nil, 0, err
+	}
+	return unsafe.Slice(physPtr(p), n), uint64(p), nil
+}
+
+// physPtr turns an identity-mapped physical address into a pointer.
+func physPtr(p uintptr) *byte { return *(**byte)(unsafe.Pointer(&p)) }
