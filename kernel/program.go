@@ -32,6 +32,9 @@ func setupFiles() {
 	if argc > 0 {
 		memfs.SetExe(cstring(argBuf[:]))
 	}
+	// The boot arguments, for the network configuration (gobi.ip...).
+	cmdline[cmdlineLen] = '\n'
+	memfs.WriteFile("/proc/cmdline", cmdline[:cmdlineLen+1], 0o444)
 	for fd, path := range [...]string{"/dev/stdin", "/dev/stdout", "/dev/stderr"} {
 		flags := memfs.O_WRONLY
 		if fd == 0 {

@@ -6,7 +6,7 @@ package memfs
 
 // BundleFile is one entry of a bundle (see bundle.go for the rules).
 type BundleFile struct {
-	Path    string // absolute and clean, not under /tmp
+	Path    string // absolute and clean
 	Mode    uint32 // S_IFREG, S_IFDIR or S_IFLNK, with permission bits
 	ModTime int64  // Unix nanoseconds
 	Data    []byte // a file's contents or a symlink's target

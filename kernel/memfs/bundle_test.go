@@ -83,7 +83,6 @@ func TestEncodeBundleRejects(t *testing.T) {
 		{BundleFile{Path: "/a/", Mode: S_IFREG}, "clean"},
 		{BundleFile{Path: "/a\x00", Mode: S_IFREG}, "NUL"},
 		{BundleFile{Path: "/" + strings.Repeat("n", 256), Mode: S_IFREG}, "NAME_MAX"},
-		{BundleFile{Path: "/tmp/x", Mode: S_IFREG}, "/tmp"},
 		{BundleFile{Path: "/a", Mode: S_IFCHR}, "regular file"},
 		{BundleFile{Path: "/a", Mode: S_IFREG | 0o200000}, "unknown bits"},
 		{BundleFile{Path: "/a", Mode: S_IFDIR, Data: []byte("x")}, "directory has data"},
@@ -130,6 +129,27 @@ func TestLoadBundleRejects(t *testing.T) {
 		if fs.nodeTop != nodes {
 			t.Errorf("LoadBundle(%s) created nodes before failing", name)
 		}
+	}
+}
+
+// TestBundleUnderTmp: bundle files below /tmp are read-only, /tmp is not.
+func TestBundleUnderTmp(t *testing.T) {
+	reset(t)
+	b, _ := EncodeBundle([]BundleFile{
+		{Path: "/tmp", Mode: S_IFDIR | 0o1777},
+		{Path: "/tmp/go-build1/pkg/data.txt", Mode: S_IFREG | 0o644, Data: []byte("x")},
+	})
+	if errno := LoadBundle(string(b)); errno != 0 {
+		t.Fatalf("LoadBundle = %v", errno)
+	}
+	if errno := Mkdir(NoFile, "/tmp/new", 0o755); errno != 0 {
+		t.Errorf("Mkdir(/tmp/new) = %v: /tmp must stay writable", errno)
+	}
+	if errno := Mkdir(NoFile, "/tmp/go-build1/pkg/new", 0o755); errno != EROFS {
+		t.Errorf("Mkdir in a bundle directory below /tmp = %v, want EROFS", errno)
+	}
+	if _, errno := Open(NoFile, "/tmp/go-build1/pkg/data.txt", O_WRONLY, 0); errno != EROFS {
+		t.Errorf("Open(bundle file below /tmp, O_WRONLY) = %v, want EROFS", errno)
 	}
 }
 

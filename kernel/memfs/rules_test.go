@@ -40,7 +40,10 @@ func TestNoWriteBarriers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles the package")
 	}
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
 	wd, _ := os.Getwd()
 	cmd := exec.Command(goTool, "build", "-gcflags=-d=wb", "-o", os.DevNull, ".")
 	cmd.Dir = wd
