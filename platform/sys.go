@@ -67,3 +67,33 @@ func DMAAlloc(n int) ([]byte, uint64, error) {
 
 // physPtr turns an identity-mapped physical address into a pointer.
 func physPtr(p uintptr) *byte { return *(**byte)(unsafe.Pointer(&p)) }
+
+const (
+	sysLog     = 0x6003
+	sysPublish = 0x6004
+)
+
+// Log sends one message line to the host, which prints it as "gobi: <msg>".
+func Log(msg string) error {
+	b := []byte(msg)
+	if len(b) == 0 {
+		return nil
+	}
+	_, err := result(rawSyscall(sysLog, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0))
+	return err
+}
+
+// Publish sets the contents of a system file under /etc (such as
+// /etc/resolv.conf), which the program itself may only read.
+func Publish(path string, data []byte) error {
+	p, err := syscall.BytePtrFromString(path)
+	if err != nil {
+		return err
+	}
+	var d *byte
+	if len(data) > 0 {
+		d = &data[0]
+	}
+	_, err = result(rawSyscall(sysPublish, uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(d)), uintptr(len(data)), 0))
+	return err
+}

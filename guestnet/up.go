@@ -1,0 +1,112 @@
+package guestnet
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/gobi-os/gobi/drivers/virtio/virtionet"
+	"github.com/gobi-os/gobi/netstack"
+	"github.com/gobi-os/gobi/platform"
+	"github.com/gobi-os/gobi/pump"
+)
+
+func init() {
+	wake, err := platform.NetAttach()
+	if err != nil {
+		return // not a guest (or networking already attached): nothing to do
+	}
+	go func() {
+		if err := up(wake); err != nil {
+			platform.Log("network: " + err.Error())
+		}
+	}()
+}
+
+// up starts the driver, the stack and the pump; it returns only on failure.
+func up(wakeFile *os.File) error {
+	cmdline, err := os.ReadFile("/proc/cmdline")
+	if err != nil {
+		return fmt.Errorf("reading the boot arguments: %w", err)
+	}
+	cfg, dhcp, err := netstack.ParseBootArgs(strings.TrimSpace(string(cmdline)))
+	if err == netstack.ErrNoNetwork {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m, line, ok := findNet()
+	if !ok {
+		return nil // no network card: -net none
+	}
+	nic, err := virtionet.New(m, dma{})
+	if err != nil {
+		return fmt.Errorf("virtio-net: %w", err)
+	}
+	irq, err := platform.IRQ(line)
+	if err != nil {
+		return fmt.Errorf("interrupt line %d: %w", line, err)
+	}
+	go serveIRQ(irq, line, nic)
+	st, err := netstack.New(nic)
+	if err != nil {
+		return err
+	}
+
+	ready := make(chan struct{})
+	wake := make(chan struct{}, 1)
+	go func() {
+		var b [8]byte
+		for {
+			if _, err := wakeFile.Read(b[:]); err != nil {
+				return
+			}
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	p := pump.New(pump.Guest{}, st.Gvisor(), ready)
+	go p.Run(context.Background(), wake)
+
+	ctx := context.Background()
+	if dhcp {
+		if cfg, err = st.DHCP(ctx, cfg); err != nil {
+			return err
+		}
+		go st.KeepLease(ctx, cfg)
+	} else if err := st.Configure(cfg); err != nil {
+		return err
+	}
+	for _, a := range cfg.Addrs {
+		if err := platform.NetAddr(a.Addr()); err != nil {
+			return err
+		}
+	}
+	if err := platform.Publish("/etc/resolv.conf", cfg.ResolvConf()); err != nil {
+		return fmt.Errorf("publishing /etc/resolv.conf: %w", err)
+	}
+	close(ready)
+	addrs := make([]string, len(cfg.Addrs))
+	for i, a := range cfg.Addrs {
+		addrs[i] = a.String()
+	}
+	platform.Log("network up " + strings.Join(addrs, " "))
+	return nil
+}
+
+// serveIRQ hands the device's interrupts to its driver.
+func serveIRQ(f *os.File, line int, nic *virtionet.Device) {
+	var b [8]byte
+	for {
+		if _, err := f.Read(b[:]); err != nil {
+			platform.Log(fmt.Sprintf("network: interrupt line %d: %v", line, err))
+			return
+		}
+		nic.HandleInterrupt()
+		platform.AckIRQ(line)
+	}
+}

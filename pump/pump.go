@@ -1,0 +1,412 @@
+package pump
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gobi-os/gobi/platform"
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/adapters/gonet"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
+	"gvisor.dev/gvisor/pkg/tcpip/stack"
+)
+
+// connectTimeout bounds a connection attempt, as Linux's SYN retries do.
+const connectTimeout = 75 * time.Second
+
+// Pump serves the kernel's network sockets from a gVisor stack.
+type Pump struct {
+	k     Kernel
+	s     *stack.Stack
+	ready <-chan struct{} // closed once the stack has an address
+
+	mu    sync.Mutex
+	socks map[uint32]*sock
+}
+
+// sock is one kernel socket the pump serves.
+type sock struct {
+	id   uint32
+	info platform.SockInfo
+	tx   chan struct{} // the transmit buffer has data (or shutdown/close)
+	rx   chan struct{} // the receive buffer has room again
+	done chan struct{} // closed by the program
+
+	mu       sync.Mutex
+	conn     net.Conn
+	ln       *gonet.TCPListener
+	pc       *gonet.UDPConn
+	shutWr   bool
+	closed   bool
+	released bool
+}
+
+// New returns a pump for stack s. Connections wait until ready is closed
+// (the stack has its address: DHCP may still be running at start).
+func New(k Kernel, s *stack.Stack, ready <-chan struct{}) *Pump {
+	return &Pump{k: k, s: s, ready: ready, socks: map[uint32]*sock{}}
+}
+
+// Run serves work until ctx ends; wake receives a value whenever the kernel
+// signals new work.
+func (p *Pump) Run(ctx context.Context, wake <-chan struct{}) error {
+	var buf [64]platform.Work
+	for {
+		n, err := p.k.Work(buf[:])
+		if err != nil {
+			return err
+		}
+		for _, w := range buf[:n] {
+			p.handle(ctx, w)
+		}
+		if n == len(buf) {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+		}
+	}
+}
+
+func (p *Pump) handle(ctx context.Context, w platform.Work) {
+	p.mu.Lock()
+	s := p.socks[w.Sock]
+	if s == nil {
+		info, err := p.k.Info(w.Sock)
+		if err != nil {
+			p.mu.Unlock()
+			return
+		}
+		s = &sock{id: w.Sock, info: info, tx: make(chan struct{}, 1), rx: make(chan struct{}, 1), done: make(chan struct{})}
+		p.socks[w.Sock] = s
+	}
+	p.mu.Unlock()
+	if w.Bits&platform.WorkListen != 0 {
+		go p.listen(ctx, s)
+	}
+	if w.Bits&platform.WorkConnect != 0 {
+		go p.connect(ctx, s)
+	}
+	if w.Bits&platform.WorkShutWr != 0 {
+		s.mu.Lock()
+		s.shutWr = true
+		s.mu.Unlock()
+		signal(s.tx)
+	}
+	if w.Bits&platform.WorkTx != 0 {
+		if s.info.Type == syscall.SOCK_DGRAM {
+			go p.sendDatagrams(ctx, s)
+		} else {
+			signal(s.tx)
+		}
+	}
+	if w.Bits&platform.WorkRxSpace != 0 {
+		signal(s.rx)
+	}
+	if w.Bits&platform.WorkClose != 0 {
+		p.close(s)
+	}
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// waitReady blocks until the stack is configured or the socket closes.
+func (p *Pump) waitReady(s *sock) bool {
+	select {
+	case <-p.ready:
+		return true
+	case <-s.done:
+		return false
+	}
+}
+
+func netProto(a netip.Addr, family uint16) tcpip.NetworkProtocolNumber {
+	if family == syscall.AF_INET6 && !a.Is4() {
+		return ipv6.ProtocolNumber
+	}
+	return ipv4.ProtocolNumber
+}
+
+func fullAddr(ap netip.AddrPort) tcpip.FullAddress {
+	fa := tcpip.FullAddress{Port: ap.Port()}
+	if a := ap.Addr(); a.IsValid() && !a.IsUnspecified() {
+		fa.Addr = tcpip.AddrFromSlice(a.AsSlice())
+	}
+	return fa
+}
+
+func addrPort(a net.Addr) netip.AddrPort {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.AddrPort()
+	case *net.UDPAddr:
+		return a.AddrPort()
+	}
+	return netip.AddrPort{}
+}
+
+// listen serves a listener (stream) or a bound datagram socket.
+func (p *Pump) listen(ctx context.Context, s *sock) {
+	if !p.waitReady(s) {
+		return
+	}
+	local := s.info.Local
+	proto := netProto(local.Addr(), s.info.Family)
+	if s.info.Type == syscall.SOCK_DGRAM {
+		pc, err := gonet.DialUDP(p.s, &tcpip.FullAddress{Port: local.Port(), Addr: fullAddr(local).Addr}, nil, proto)
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.pc = pc
+		closed := s.closed
+		s.mu.Unlock()
+		if closed {
+			pc.Close()
+			return
+		}
+		p.receiveDatagrams(s, pc)
+		return
+	}
+	ln, err := gonet.ListenTCP(p.s, fullAddr(local), proto)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.ln = ln
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		ln.Close()
+		return
+	}
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		id, err := p.k.Accept(s.id, addrPort(c.LocalAddr()), addrPort(c.RemoteAddr()))
+		if err != nil { // backlog full or the listener is gone: refuse
+			c.Close()
+			continue
+		}
+		cs := &sock{id: id, tx: make(chan struct{}, 1), rx: make(chan struct{}, 1), done: make(chan struct{}), conn: c}
+		cs.info.Type = syscall.SOCK_STREAM
+		p.mu.Lock()
+		p.socks[id] = cs
+		p.mu.Unlock()
+		p.serve(cs)
+	}
+}
+
+// connect opens the program's outgoing connection from its bound address.
+func (p *Pump) connect(ctx context.Context, s *sock) {
+	if !p.waitReady(s) {
+		return
+	}
+	local, remote := s.info.Local, s.info.Remote
+	proto := netProto(remote.Addr(), s.info.Family)
+	dctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	go func() {
+		select {
+		case <-s.done:
+		case <-dctx.Done():
+		}
+		cancel()
+	}()
+	c, err := gonet.DialTCPWithBind(dctx, p.s, fullAddr(local), fullAddr(remote), proto)
+	cancel()
+	if err != nil {
+		p.k.Event(s.id, platform.EventRefused, connectErrno(err))
+		return
+	}
+	s.mu.Lock()
+	s.conn = c
+	s.mu.Unlock()
+	p.k.Event(s.id, platform.EventConnected, 0)
+	p.serve(s)
+}
+
+// connectErrno maps a dial failure to what connect(2) reports.
+func connectErrno(err error) syscall.Errno {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), contains(msg, "timed out"):
+		return syscall.ETIMEDOUT
+	case contains(msg, "no route"), contains(msg, "unreachable"):
+		return syscall.ENETUNREACH
+	}
+	return syscall.ECONNREFUSED
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+// serve runs the two directions of a connected stream socket.
+func (p *Pump) serve(s *sock) {
+	go p.receive(s)
+	go p.transmit(s)
+	signal(s.tx)
+}
+
+// receive moves bytes from the connection into the kernel's receive buffer.
+func (p *Pump) receive(s *sock) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := s.conn.Read(buf)
+		for off := 0; off < n; {
+			m, perr := p.k.Push(s.id, buf[off:n], netip.AddrPort{})
+			if perr != nil {
+				return
+			}
+			off += m
+			if off < n {
+				select {
+				case <-s.rx:
+				case <-s.done:
+					return
+				}
+			}
+		}
+		if err != nil {
+			ev := platform.EventEOF
+			if !errors.Is(err, io.EOF) {
+				ev = platform.EventReset
+			}
+			select {
+			case <-s.done:
+			default:
+				p.k.Event(s.id, ev, 0)
+			}
+			return
+		}
+	}
+}
+
+// transmit moves what the program sent onto the connection.
+func (p *Pump) transmit(s *sock) {
+	buf := make([]byte, 32<<10)
+	for {
+		for {
+			n, err := p.k.Pull(s.id, buf)
+			if err != nil || n == 0 {
+				break
+			}
+			if _, err := s.conn.Write(buf[:n]); err != nil {
+				p.k.Event(s.id, platform.EventReset, 0)
+				return
+			}
+		}
+		s.mu.Lock()
+		shut := s.shutWr
+		s.mu.Unlock()
+		if shut {
+			if cw, ok := s.conn.(interface{ CloseWrite() error }); ok {
+				cw.CloseWrite()
+			}
+		}
+		select {
+		case <-s.tx:
+		case <-s.done:
+			return
+		}
+	}
+}
+
+func (p *Pump) receiveDatagrams(s *sock, pc *gonet.UDPConn) {
+	buf := make([]byte, 65536)
+	for {
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		p.k.Push(s.id, buf[:n], addrPort(from)) // a full buffer drops it, as UDP does
+	}
+}
+
+// sendDatagrams sends every queued datagram of a datagram socket.
+func (p *Pump) sendDatagrams(ctx context.Context, s *sock) {
+	if !p.waitReady(s) {
+		return
+	}
+	buf := make([]byte, 65536+20)
+	for {
+		n, err := p.k.Pull(s.id, buf)
+		if err != nil || n == 0 {
+			return
+		}
+		payload, to, ok := platform.ParseDatagram(buf[:n])
+		if !ok {
+			return
+		}
+		s.mu.Lock()
+		pc := s.pc
+		s.mu.Unlock()
+		if pc == nil {
+			local := s.info.Local
+			if pc, err = gonet.DialUDP(p.s, &tcpip.FullAddress{Port: local.Port(), Addr: fullAddr(local).Addr}, nil, netProto(to.Addr(), s.info.Family)); err != nil {
+				continue
+			}
+			s.mu.Lock()
+			s.pc = pc
+			s.mu.Unlock()
+			go p.receiveDatagrams(s, pc)
+		}
+		pc.WriteTo(payload, net.UDPAddrFromAddrPort(to))
+	}
+}
+
+// close ends a socket the program closed and lets the kernel free it.
+func (p *Pump) close(s *sock) {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.done)
+	}
+	conn, ln, pc := s.conn, s.ln, s.pc
+	s.mu.Unlock()
+	// Send what the program wrote before closing, as a kernel does.
+	if conn != nil {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := p.k.Pull(s.id, buf)
+			if err != nil || n == 0 {
+				break
+			}
+			if _, err := conn.Write(buf[:n]); err != nil {
+				break
+			}
+		}
+		conn.Close()
+	}
+	if ln != nil {
+		ln.Close()
+	}
+	if pc != nil {
+		pc.Close()
+	}
+	p.mu.Lock()
+	delete(p.socks, s.id)
+	p.mu.Unlock()
+	p.k.Event(s.id, platform.EventRelease, 0)
+}
