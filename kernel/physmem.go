@@ -31,7 +31,24 @@ func initFrames(lowest uintptr) {
 		}
 	}
 	bumpNext = ramRegions[0].start
+	if freeFrames < minFreeFrames {
+		kputs("memory: the image occupies ")
+		kputu(uint64(reservedLo) >> 20)
+		kputs(" MiB and leaves ")
+		kputu(freeFrames * pageSize >> 20)
+		kputs(" MiB for the program; run with -m ")
+		kputu(uint64(reservedLo)>>20 + 4)
+		kputs("M or more")
+		kflush()
+		record("oom", 0, false)
+		record("exit", 137, true)
+		powerOff()
+	}
 }
+
+// minFreeFrames is the least free memory worth starting the runtime with
+// (it maps its first heap arena and stacks at once).
+const minFreeFrames = 512
 
 // allocFrame returns a zeroed frame, or 0 when memory is exhausted.
 func allocFrame() uintptr {
