@@ -8,10 +8,10 @@ package kernel
 // (docs/net.md) and fail with ENETUNREACH until it is attached.
 
 const (
-	maxSockets  = 256
+	maxSockets  = 1024
 	ringPages   = 16 // 64 KiB receive buffer per socket, allocated on first use
 	ringSize    = ringPages * pageSize
-	acceptDepth = 128
+	acceptDepth = 4096 // listen(2)'s backlog cap here (SOMAXCONN)
 
 	afUnix  = 1
 	afInet  = 2
@@ -72,11 +72,13 @@ type socket struct {
 	// Receive ring. For datagram sockets each record is
 	// [len u16][port u16][ip 16] then the payload.
 	rx ring
-	// Listening sockets: accepted connections waiting for accept.
+	// Listening sockets: connections waiting for accept, a list linked
+	// through the queued sockets' qnext.
 	backlog int32
-	queue   [acceptDepth]int32
-	qhead   int
+	qhead   int32
+	qtail   int32
 	qn      int
+	qnext   int32
 	// Options a program may read back.
 	opts [8]int32
 
@@ -432,10 +434,31 @@ func sysConnect(fd, addr, n, nr uint64) uint64 {
 	s.remote = a
 	s.peer = int32(srv)
 	s.state = ssConnected
-	ls.queue[(ls.qhead+ls.qn)%acceptDepth] = int32(srv)
-	ls.qn++
+	enqueue(l, srv)
 	objectChanged(fdSocket, int32(l))
 	return 0
+}
+
+// enqueue appends connection c to listener l's accept queue.
+func enqueue(l, c int) {
+	ls := &sockets[l]
+	sockets[c].qnext = -1
+	if ls.qn == 0 {
+		ls.qhead = int32(c)
+	} else {
+		sockets[ls.qtail].qnext = int32(c)
+	}
+	ls.qtail = int32(c)
+	ls.qn++
+}
+
+// dequeue removes and returns the oldest connection of listener l.
+func dequeue(l int) int {
+	ls := &sockets[l]
+	c := int(ls.qhead)
+	ls.qhead = sockets[c].qnext
+	ls.qn--
+	return c
 }
 
 // autobind gives an unbound socket a local address matching dst's family:
@@ -477,13 +500,12 @@ func sysAccept4(fd, addr, lenp, flags, nr uint64) uint64 {
 	if allocFD(0) < 0 {
 		return errno(eMFILE)
 	}
-	c := int(s.queue[s.qhead])
+	c := int(s.qhead)
 	cs := &sockets[c]
 	if r := writeSockaddr(cs, cs.remote, addr, lenp); r != 0 {
 		return r
 	}
-	s.qhead = (s.qhead + 1) % acceptDepth
-	s.qn--
+	dequeue(k)
 	cs.refs = 1
 	cs.nonblock = flags&sockNonblock != 0
 	return installFD(fdSocket, int32(c), flags&sockCloexec != 0)
@@ -543,9 +565,7 @@ func closeSocket(k int) {
 	s := &sockets[k]
 	if s.state == ssListening {
 		for s.qn > 0 { // connections never accepted: their clients see a reset
-			c := int(s.queue[s.qhead])
-			s.qhead = (s.qhead + 1) % acceptDepth
-			s.qn--
+			c := dequeue(k)
 			detachPeer(c, true)
 			releaseSocket(c)
 		}

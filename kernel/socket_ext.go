@@ -445,8 +445,7 @@ func netAccept(listener, addrs uint64) uint64 {
 	cs.local.port = get16(a[16:])
 	copy(cs.remote.ip[:], a[18:34])
 	cs.remote.port = get16(a[34:])
-	l.queue[(l.qhead+l.qn)%acceptDepth] = int32(c)
-	l.qn++
+	enqueue(int(listener), c)
 	objectChanged(fdSocket, int32(listener))
 	return uint64(c)
 }

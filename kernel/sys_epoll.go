@@ -10,7 +10,7 @@ import "github.com/gobi-os/gobi/kernel/memfs"
 
 const (
 	maxEpolls    = 32
-	maxInterests = 1024
+	maxInterests = 4096
 	maxEventfds  = 64
 	maxPipes     = 32
 
