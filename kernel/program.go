@@ -135,11 +135,28 @@ func startProgram() {
 	t.ctx.rsp = uint64(sp)
 	t.state = tsRunnable
 	setCur(i)
+	sliceEnd = nanotime() + timeSlice
+	timerAt = sliceEnd
 	armTimer(timeSlice)
 }
 
 // exitProgram ends the guest: the host receives the status in an exit record.
 func exitProgram(status int) {
+	if debug {
+		kputs("traps ")
+		kputu(nTraps)
+		kputs(" syscalls ")
+		kputu(nSyscalls)
+		kputs(" page faults ")
+		kputu(nFaults)
+		kputs(" switches ")
+		kputu(nSwitches)
+		kputs(" kernel ms ")
+		kputu(kernelTicks / tscKHz)
+		kputs(" of ")
+		kputu(uint64(nanotime() / 1e6))
+		kflush()
+	}
 	record("exit", int64(status), true)
 	powerOff()
 }

@@ -39,12 +39,14 @@ func wakeRetry(kind fdKind, obj int32) {
 		if t.state == tsBlocked && t.wait == waitRetry && t.waitObjKind == kind && t.waitObj == obj {
 			t.state = tsRunnable
 			t.wait = waitNone
+			needResched = true
 		}
 	}
 }
 
 // wake makes thread i runnable with ret as its syscall's result.
 func wake(i int, ret uint64) {
+	needResched = true
 	t := &threads[i]
 	t.state = tsRunnable
 	t.wait = waitNone
@@ -62,12 +64,27 @@ func checkDeadlines(now int64) {
 	}
 }
 
-// schedule picks the thread to run next, delivers its pending signals, and
-// arms the timer.
+var (
+	needResched bool  // a thread became runnable: reschedule at the next kernel exit
+	sliceEnd    int64 // when the running thread's time slice ends
+	timerAt     int64 // when the armed timer fires; 0 if it is not armed
+)
+
+// fastReturn reports whether a system call can return straight to its
+// caller: it did not block, woke no one and has no signal to take. Most
+// calls do, and skip the scheduler altogether.
+func fastReturn() bool {
+	t := &threads[cur]
+	return t.state == tsRunnable && !needResched && (t.sigPending|procPending)&^t.sigMask == 0
+}
+
+// schedule picks the thread to run next (round robin), delivers its pending
+// signals, and arms the timer for the earlier of the slice end and the next
+// wait deadline.
 func schedule() {
+	needResched = false
 	now := nanotime()
 	checkDeadlines(now)
-	pollConsole()
 	next := idleTID
 	for k := 1; k <= maxThreads; k++ {
 		i := (cur + k) % maxThreads
@@ -75,6 +92,12 @@ func schedule() {
 			next = i
 			break
 		}
+	}
+	if next != cur || sliceEnd <= now {
+		sliceEnd = now + timeSlice
+	}
+	if next != cur {
+		nSwitches++
 	}
 	setCur(next)
 	if next != idleTID {
@@ -84,14 +107,17 @@ func schedule() {
 			return
 		}
 	}
-	deadline := now + timeSlice
+	deadline := sliceEnd
 	for i := 1; i < maxThreads; i++ {
 		t := &threads[i]
 		if t.state == tsBlocked && t.deadline != 0 && t.deadline < deadline {
 			deadline = t.deadline
 		}
 	}
-	armTimer(deadline - now)
+	if timerAt == 0 || timerAt <= now || deadline < timerAt {
+		armTimer(deadline - now)
+		timerAt = deadline
+	}
 }
 
 // unblockCurrent cancels a block the running thread's call started (a

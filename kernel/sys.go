@@ -44,7 +44,8 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 		return noReturn
 	case 202:
 		return sysFutex(i, a[0], a[1], a[2], a[3], a[4], a[5])
-	case 24: // sched_yield
+	case 24: // sched_yield: let the next runnable thread go first
+		needResched = true
 		return 0
 	case 186: // gettid
 		return uint64(threads[i].tid)

@@ -24,16 +24,36 @@ const (
 	pfFetch = 1 << 4
 )
 
+// Counters reported with gobi.debug=1 when the program exits.
+var (
+	nTraps, nSyscalls, nFaults, nSwitches uint64
+	kernelTicks                           uint64 // TSC ticks spent in trap
+)
+
 // trap is called from kernelEntry.
 func trap() {
+	start := rdtsc()
+	nTraps++
+	trapDispatch()
+	kernelTicks += rdtsc() - start
+}
+
+func trapDispatch() {
 	t := &threads[cur]
 	switch v := t.ctx.vector; v {
 	case vecSyscall:
+		nSyscalls++
 		doSyscall(cur)
+		if fastReturn() {
+			return
+		}
 	case vecTimer:
 		lapicEOI()
+		timerAt = 0
+		pollConsole()
 	case vecSpurious:
 	case vecPF:
+		nFaults++
 		addr := uintptr(readCR2())
 		if !commitPage(addr, t.ctx.err&pfWrite != 0) || t.ctx.err&pfFetch != 0 && !executable(addr) {
 			code := int32(segvMapErr)
