@@ -1,0 +1,103 @@
+package vm
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+)
+
+// recordMark starts a record line on the kernel channel; any other line is a
+// kernel message (docs/hostabi.md, "The kernel channel").
+const recordMark = 0x01
+
+// maxLine caps one kernel channel line: the guest writes them, and a
+// runaway writer must not grow the host's memory without bound. Longer lines
+// are printed in pieces.
+const maxLine = 64 << 10
+
+// outcome is how the guest ended, as its exit record said.
+type outcome int
+
+const (
+	outcomeNone  outcome = iota // no record: QEMU died or was killed
+	outcomeExit                 // \x01exit N
+	outcomeFault                // \x01fault
+	outcomeOOM                  // \x01oom
+)
+
+// channel is the host end of COM3.
+type channel struct {
+	w io.Writer // to the guest
+
+	writeMu sync.Mutex // serializes records sent to the guest
+
+	mu      sync.Mutex // guards the fields below
+	outcome outcome
+	status  int
+}
+
+// send writes one host→guest record, e.g. "sig 15".
+func (c *channel) send(record string) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	_, err := fmt.Fprintf(c.w, "%c%s\n", recordMark, record)
+	return err
+}
+
+// read consumes guest→host lines from r until EOF, printing kernel messages
+// to console as "gobi: <line>" and remembering the exit record.
+func (c *channel) read(r io.Reader, console io.Writer) error {
+	br := bufio.NewReaderSize(r, maxLine)
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 {
+			line = bytes.TrimSuffix(line, []byte("\n"))
+			if line[0] == recordMark {
+				if perr := c.record(string(line[1:])); perr != nil {
+					fmt.Fprintf(console, "gobi: %v\n", perr)
+				}
+			} else {
+				fmt.Fprintf(console, "gobi: %s\n", line)
+			}
+		}
+		switch {
+		case err == nil || errors.Is(err, bufio.ErrBufferFull):
+		case err == io.EOF:
+			return nil
+		default:
+			return err
+		}
+	}
+}
+
+// record applies one guest→host record.
+func (c *channel) record(rec string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case rec == "fault":
+		c.outcome = outcomeFault
+	case rec == "oom":
+		c.outcome = outcomeOOM
+	case len(rec) > len("exit ") && rec[:len("exit ")] == "exit ":
+		n, err := strconv.Atoi(rec[len("exit "):])
+		if err != nil || n < 0 || n > 255 {
+			return fmt.Errorf("bad exit record %q from the guest kernel", rec)
+		}
+		c.outcome, c.status = outcomeExit, n
+	default:
+		return fmt.Errorf("unknown record %q from the guest kernel", rec)
+	}
+	return nil
+}
+
+// result returns what the guest reported.
+func (c *channel) result() (outcome, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.outcome, c.status
+}

@@ -1,0 +1,268 @@
+package tests
+
+import (
+	"bufio"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestHello(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	r := gobi(t, invocation{}, "run", "-timeout", "3m", "./examples/hello")
+	r.want(t, 3, []string{
+		"hello from Gobi: 3 goroutines\n",
+		"goroutine 0: timer fired", "goroutine 1: timer fired", "goroutine 2: timer fired",
+		"all 3 goroutines done; exiting with status 3\n",
+	}, []string{"gobi: compiling github.com/gobi-os/gobi/examples/hello with the Gobi kernel"})
+	// Flags after the package are the program's; one leading -- is dropped.
+	r = gobi(t, invocation{}, "run", "-timeout", "3m", "./examples/hello", "--", "-exit", "0", "-n", "5")
+	r.want(t, 0, []string{"goroutine 4: timer fired", "exiting with status 0\n"}, nil)
+}
+
+func TestArgsAndEnvironment(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	args := []string{"a b", "", "-e", "ünï", "--"}
+	r := runGuest(t, invocation{}, []string{"-e", "A=1", "-e", "B=two words", "-e", "EMPTY="}, "args", args...)
+	r.want(t, 0, nil, nil)
+	var got struct{ Args, Env []string }
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("guest output %q: %v", r.stdout, err)
+	}
+	if !slices.Equal(got.Args, args) {
+		t.Errorf("guest os.Args[2:] = %q, want %q", got.Args, args)
+	}
+	if want := []string{"A=1", "B=two words", "EMPTY="}; !slices.Equal(got.Env, want) {
+		t.Errorf("guest environment = %q, want exactly %q", got.Env, want)
+	}
+}
+
+func TestNilDereferencePanics(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	r := runGuest(t, invocation{}, nil, "nilderef")
+	r.want(t, 2, []string{"about to dereference nil\n"}, []string{
+		"panic: runtime error: invalid memory address or nil pointer dereference",
+		"[signal SIGSEGV: segmentation violation",
+		"goroutine 1 [running]:",
+		"main.nilDeref(",
+	})
+}
+
+func TestAsyncPreemption(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	r := runGuest(t, invocation{}, nil, "spin")
+	r.want(t, 0, []string{"main ran while a goroutine spun\n"}, nil)
+}
+
+func TestGCStress(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	r := runGuest(t, invocation{}, []string{"-m", "256M"}, "gc")
+	r.want(t, 0, []string{"allocated 20"}, nil)
+}
+
+func TestClock(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	before := time.Now()
+	r := runGuest(t, invocation{}, nil, "clock")
+	after := time.Now()
+	r.want(t, 0, nil, nil)
+	lines := strings.Fields(r.stdout)
+	if len(lines) != 2 {
+		t.Fatalf("guest printed %q, want two numbers", r.stdout)
+	}
+	now, err1 := strconv.ParseInt(lines[0], 10, 64)
+	slept, err2 := strconv.ParseInt(lines[1], 10, 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("guest printed %q", r.stdout)
+	}
+	guest := time.Unix(0, now)
+	if guest.Before(before.Add(-2*time.Second)) || guest.After(after.Add(2*time.Second)) {
+		t.Errorf("guest time.Now() = %v, host clock was between %v and %v", guest, before, after)
+	}
+	if d := time.Duration(slept); d < 100*time.Millisecond || d > 2*time.Second {
+		t.Errorf("guest time.Sleep(100ms) took %v", d)
+	}
+}
+
+func TestRandomDiffersBetweenBoots(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	var seen []string
+	for range 2 {
+		r := runGuest(t, invocation{}, nil, "random")
+		r.want(t, 0, nil, nil)
+		b, err := hex.DecodeString(strings.TrimSpace(r.stdout))
+		if err != nil || len(b) != 32 {
+			t.Fatalf("guest printed %q", r.stdout)
+		}
+		if slices.Equal(b, make([]byte, 32)) {
+			t.Errorf("crypto/rand gave zeros")
+		}
+		seen = append(seen, r.stdout)
+	}
+	if seen[0] == seen[1] {
+		t.Errorf("two boots read the same random bytes %s", seen[0])
+	}
+}
+
+func TestStreams(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	in := "hello\xffworld\n"
+	r := runGuest(t, invocation{stdin: in}, nil, "streams")
+	r.want(t, 0, []string{"this goes to stdout\n", "stdin: 12 bytes: " + strconv.Quote(in) + "\n"},
+		[]string{"this goes to stderr\n"})
+	if strings.Contains(r.stdout, "stderr") || strings.Contains(r.stderr, "this goes to stdout") {
+		t.Errorf("streams mixed:\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+}
+
+func TestSIGTERMReachesProgram(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	img := guestImage(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gobiBin, "run", "-timeout", "2m", img, "sigterm")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() || lines.Text() != "ready" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("guest did not get ready: %q\nstderr:\n%s", lines.Text(), stderr.String())
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	var rest strings.Builder
+	for lines.Scan() {
+		rest.WriteString(lines.Text() + "\n")
+	}
+	cmd.Wait()
+	if status := exitStatus(cmd.ProcessState); status != 7 || !strings.Contains(rest.String(), "got terminated") {
+		t.Errorf("after SIGTERM: status %d, stdout %q, want 7 and the handler's message\nstderr:\n%s", status, rest.String(), stderr.String())
+	}
+}
+
+func TestTimeoutDumpsGoroutines(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	img := guestImage(t)
+	r := gobi(t, invocation{}, "run", "-timeout", "5s", img, "hang")
+	r.want(t, 124, []string{"hanging\n"}, []string{
+		"gobi: timed out after 5s",
+		"SIGQUIT: quit",
+		"[select (no cases)]:",
+		"main.hang(",
+	})
+}
+
+// A program in its own module, whose go.mod knows nothing of Gobi, runs
+// with an installed gobi from an unrelated directory.
+func TestForeignModule(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	mod := t.TempDir()
+	for _, name := range []string{"go.mod", "main.go"} {
+		data, err := os.ReadFile(filepath.Join(repo, "tests", "testdata", "foreignmod", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(mod, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	elsewhere := t.TempDir()
+	r := gobi(t, invocation{dir: elsewhere}, "run", "-timeout", "3m", mod, "x", "y")
+	r.want(t, 4, []string{"hello from a foreign module: x y\n"}, []string{"gobi: compiling example.com/foreign"})
+	// gobi build -o is relative to gobi's working directory, not the module's.
+	r = gobi(t, invocation{dir: elsewhere}, "build", "-o", "foreign.img", mod)
+	r.want(t, 0, nil, []string{"gobi: built "})
+	r = gobi(t, invocation{dir: elsewhere}, "run", "-timeout", "3m", "foreign.img", "from", "an", "image")
+	r.want(t, 4, []string{"hello from a foreign module: from an image\n"}, nil)
+	entries, _ := os.ReadDir(mod)
+	if len(entries) != 2 {
+		t.Errorf("gobi changed the module directory: %v", entries)
+	}
+}
+
+// Killing gobi outright (no chance to clean up) still ends its QEMU.
+func TestNoQEMULeftBehind(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	// A copy of the image with a unique name, to find this test's QEMU.
+	img := filepath.Join(t.TempDir(), "leftbehind.img")
+	data, err := os.ReadFile(guestImage(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(img, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(gobiBin, "run", "-timeout", "2m", img, "hang")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() || lines.Text() != "hanging" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("guest did not start: %q", lines.Text())
+	}
+	if qemuWith(img) == 0 {
+		t.Fatal("found no QEMU running the image")
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for qemuWith(img) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("QEMU (pid %d) still runs after gobi was killed", qemuWith(img))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// qemuWith returns the pid of a live QEMU whose command line mentions arg,
+// or 0.
+func qemuWith(arg string) int {
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(b), "qemu-system") || !strings.Contains(string(b), arg) {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join(filepath.Dir(p), "stat"))
+		if err != nil || strings.Contains(string(stat), ") Z ") { // a zombie is dead
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+		return pid
+	}
+	return 0
+}

@@ -1,0 +1,136 @@
+// Command guest is the end-to-end tests' guest program: each mode exercises
+// one promise of the kernel and gobi run, and prints what the host checks.
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: guest MODE [ARGS...]")
+		os.Exit(64)
+	}
+	modes := map[string]func(args []string){
+		"args":     args,
+		"nilderef": nilDeref,
+		"spin":     spin,
+		"gc":       gcStress,
+		"clock":    clock,
+		"random":   random,
+		"streams":  streams,
+		"sigterm":  sigterm,
+		"hang":     hang,
+	}
+	mode, ok := modes[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "guest: unknown mode %q\n", os.Args[1])
+		os.Exit(64)
+	}
+	mode(os.Args[2:])
+}
+
+// args prints the arguments and the environment as JSON.
+func args(rest []string) {
+	json.NewEncoder(os.Stdout).Encode(map[string][]string{"args": rest, "env": os.Environ()})
+}
+
+type node struct{ next *node }
+
+// nilDeref dereferences a nil pointer: the runtime turns the fault into a
+// panic that kills the program with status 2.
+func nilDeref([]string) {
+	var n *node
+	fmt.Println("about to dereference nil")
+	fmt.Println(n.next)
+}
+
+// spin starts a goroutine looping without function calls on the only P:
+// only asynchronous preemption lets main run again.
+func spin([]string) {
+	runtime.GOMAXPROCS(1)
+	started := make(chan bool)
+	go func() {
+		started <- true
+		x := 0
+		for {
+			x++
+		}
+	}()
+	<-started
+	time.Sleep(50 * time.Millisecond)
+	fmt.Println("main ran while a goroutine spun")
+}
+
+// gcStress allocates 2 GiB in total, 1 MiB at a time, keeping at most
+// 32 MiB live.
+func gcStress([]string) {
+	var live [32][]byte
+	const chunk = 1 << 20
+	for i := range 2048 {
+		b := make([]byte, chunk)
+		b[0], b[chunk-1] = byte(i), byte(i)
+		live[i%len(live)] = b
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("allocated %d MiB in total, %d GCs\n", ms.TotalAlloc>>20, ms.NumGC)
+}
+
+// clock prints the wall clock and how long a 100 ms sleep took.
+func clock([]string) {
+	fmt.Println(time.Now().UnixNano())
+	start := time.Now()
+	time.Sleep(100 * time.Millisecond)
+	fmt.Println(time.Since(start).Nanoseconds())
+}
+
+// random prints 32 bytes from crypto/rand.
+func random([]string) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	fmt.Println(hex.EncodeToString(b))
+}
+
+// streams writes to stdout and stderr, then reports what came on stdin.
+func streams([]string) {
+	fmt.Fprintln(os.Stdout, "this goes to stdout")
+	fmt.Fprintln(os.Stderr, "this goes to stderr")
+	in, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "reading stdin:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("stdin: %d bytes: %q\n", len(in), in)
+}
+
+// sigterm waits for SIGTERM and exits 7 when it arrives.
+func sigterm([]string) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGTERM)
+	fmt.Println("ready")
+	s := <-c
+	fmt.Printf("got %v, shutting down\n", s)
+	os.Exit(7)
+}
+
+// hang blocks for good, with a goroutine asleep in a timer so the runtime
+// does not call it a deadlock.
+func hang([]string) {
+	go func() {
+		for {
+			time.Sleep(time.Hour)
+		}
+	}()
+	fmt.Println("hanging")
+	select {}
+}
