@@ -213,6 +213,12 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 		return sysEpollWait(i, a[0], a[1], a[2], a[3], 0)
 	case 281:
 		return sysEpollWait(i, a[0], a[1], a[2], a[3], a[4])
+	case 40:
+		return sysSendfile(a[0], a[1], a[2], a[3], nr)
+	case 326:
+		return sysCopyFileRange(a[0], a[1], a[2], a[3], a[4], a[5], nr)
+	case 275, 276, 278: // splice, tee, vmsplice
+		return errno(eINVAL)
 	case 22: // pipe
 		return sysPipe2(a[0], 0)
 	case 293:

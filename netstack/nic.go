@@ -1,0 +1,21 @@
+package netstack
+
+import "net"
+
+// NIC is a network interface card as the stack needs it: whole Ethernet
+// frames (destination, source, type, payload; no FCS) in and out.
+// *virtionet.Device implements it.
+type NIC interface {
+	// MAC is the card's Ethernet address.
+	MAC() net.HardwareAddr
+	// MTU is the largest Ethernet payload (IP packet) the link carries.
+	MTU() int
+	// Transmit queues frames for sending and returns how many it consumed
+	// from the front; it must not keep references to them.
+	Transmit(frames [][]byte) (int, error)
+	// Receive hands every frame that has arrived to fn and returns how many;
+	// the frame is valid only during the call.
+	Receive(fn func(frame []byte)) (int, error)
+	// Ready is signalled when Receive may have frames.
+	Ready() <-chan struct{}
+}
