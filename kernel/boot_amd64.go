@@ -51,6 +51,9 @@ func kmain() {
 	setupClock()
 	setupTimer()
 	setupIRQs()
+	// The UARTs are set up: the host may send stdin and records now
+	// (docs/hostabi.md: bytes sent earlier would be lost to the FIFO reset).
+	record("ready", 0, false)
 	setupThreads()
 	setupFiles()
 	startProgram()

@@ -32,6 +32,18 @@ func ioapicRoute(irq int, mask bool) {
 	ioapicWrite(0x10+2*uint32(irq), lo)
 }
 
+// ioapicRouteEdge programs an ISA line the kernel serves itself: edge
+// triggered, active high, as ISA interrupts are.
+func ioapicRouteEdge(irq int) {
+	ioapicWrite(0x10+2*uint32(irq)+1, 0)
+	ioapicWrite(0x10+2*uint32(irq), uint32(vecIRQBase+irq))
+}
+
+// irqConsole is COM1's line: received stdin bytes interrupt the kernel,
+// which drains the FIFO at once (the timer tick polls too, as a backstop
+// for the line COM3 shares).
+const irqConsole = 4
+
 // irqBound maps each line to the eventfd its driver waits on (-1: none).
 var (
 	irqEventfd [maxIRQ + 1]int32
@@ -42,11 +54,17 @@ func setupIRQs() {
 	for i := range irqEventfd {
 		irqEventfd[i] = -1
 	}
+	ioapicRouteEdge(irqConsole)
 }
 
 // deviceInterrupt handles vector v from the I/O APIC.
 func deviceInterrupt(v uint64) {
 	irq := int(v - vecIRQBase)
+	if irq == irqConsole {
+		lapicEOI()
+		pollConsole()
+		return
+	}
 	ioapicRoute(irq, true)
 	lapicEOI()
 	irqCount[irq]++

@@ -27,7 +27,10 @@ func uartInit(port uint16) {
 	outb(port+uartIER, 0)
 	outb(port+uartLCR, 0x03) // 8N1
 	outb(port+uartFCR, 0x07) // FIFOs on, cleared
-	outb(port+uartMCR, 0x03) // DTR, RTS
+	outb(port+uartMCR, 0x0b) // DTR, RTS, OUT2 (gates the interrupt line on a PC)
+	if port == com1 {
+		outb(port+uartIER, 0x01) // interrupt when received data is available
+	}
 }
 
 func uartPut(port uint16, c byte) {

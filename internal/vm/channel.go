@@ -33,6 +33,12 @@ const (
 type channel struct {
 	w io.Writer // to the guest
 
+	// ready is closed by the guest's ready record: its UARTs are set up, so
+	// bytes sent to it from then on are not lost (before that, enabling
+	// the FIFOs discards what QEMU holds).
+	ready     chan struct{}
+	readyOnce sync.Once
+
 	writeMu sync.Mutex // serializes records sent to the guest
 
 	mu      sync.Mutex // guards the fields below
@@ -40,8 +46,28 @@ type channel struct {
 	status  int
 }
 
-// send writes one host→guest record, e.g. "sig 15".
+func newChannel(w io.Writer) *channel { return &channel{w: w, ready: make(chan struct{})} }
+
+// markReady closes ready once.
+func (c *channel) markReady() { c.readyOnce.Do(func() { close(c.ready) }) }
+
+// send writes one host→guest record, e.g. "sig 15"; before the guest is
+// ready it is sent in the background once it is, so a caller (the
+// supervisor's timeout) never waits on the guest.
 func (c *channel) send(record string) error {
+	select {
+	case <-c.ready:
+		return c.write(record)
+	default:
+		go func() {
+			<-c.ready
+			c.write(record)
+		}()
+		return nil
+	}
+}
+
+func (c *channel) write(record string) error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	_, err := fmt.Fprintf(c.w, "%c%s\n", recordMark, record)
@@ -67,8 +93,10 @@ func (c *channel) read(r io.Reader, console io.Writer) error {
 		switch {
 		case err == nil || errors.Is(err, bufio.ErrBufferFull):
 		case err == io.EOF:
+			c.markReady() // the guest is gone: nothing waits for it any more
 			return nil
 		default:
+			c.markReady()
 			return err
 		}
 	}
@@ -79,6 +107,8 @@ func (c *channel) record(rec string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
+	case rec == "ready":
+		c.markReady()
 	case rec == "fault":
 		c.outcome = outcomeFault
 	case rec == "oom":

@@ -21,7 +21,7 @@ func TestChannelRead(t *testing.T) {
 		{"\x01exit 300\n", outcomeNone, 0, "gobi: bad exit record \"exit 300\" from the guest kernel\n"},
 		{"\x01hello\n", outcomeNone, 0, "gobi: unknown record \"hello\" from the guest kernel\n"},
 	} {
-		var ch channel
+		ch := newChannel(nil)
 		var console bytes.Buffer
 		if err := ch.read(strings.NewReader(tc.in), &console); err != nil {
 			t.Fatalf("read(%q): %v", tc.in, err)
@@ -34,7 +34,7 @@ func TestChannelRead(t *testing.T) {
 }
 
 func TestChannelLongLine(t *testing.T) {
-	var ch channel
+	ch := newChannel(nil)
 	var console bytes.Buffer
 	long := strings.Repeat("x", maxLine+10)
 	if err := ch.read(strings.NewReader(long+"\n"), &console); err != nil {
@@ -47,7 +47,8 @@ func TestChannelLongLine(t *testing.T) {
 
 func TestChannelSend(t *testing.T) {
 	var out bytes.Buffer
-	ch := channel{w: &out}
+	ch := newChannel(&out)
+	ch.markReady()
 	ch.send("sig 15")
 	if out.String() != "\x01sig 15\n" {
 		t.Errorf("send(sig 15) wrote %q", out.String())

@@ -74,7 +74,7 @@ func Run(ctx context.Context, c *Config) (int, error) {
 		}
 	}()
 
-	ch := &channel{w: host[2]}
+	ch := newChannel(host[2])
 	var wg sync.WaitGroup
 	drain := func(w io.Writer, r io.Reader) {
 		defer wg.Done()
@@ -91,7 +91,10 @@ func Run(ctx context.Context, c *Config) (int, error) {
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
-	go copyStdin(host[0], stdin) // never waited for: a terminal may never reach EOF
+	go func() { // never waited for: a terminal may never reach EOF
+		<-ch.ready
+		copyStdin(host[0], stdin)
+	}()
 	if c.GDBPort != 0 {
 		fmt.Fprintf(c.Console, "gobi: the CPU waits for gdb: gdb %s -ex 'target remote 127.0.0.1:%d'\n", c.Image, c.GDBPort)
 	}

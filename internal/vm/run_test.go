@@ -57,7 +57,8 @@ func TestRunStreamsAndExitStatus(t *testing.T) {
 
 func TestRunStdin(t *testing.T) {
 	var p image.Probe
-	p.Echo(image.PortStdout).Exit(0)
+	// The host sends stdin only after the guest's ready record.
+	p.Write(image.PortKernel, "\x01ready\n").Echo(image.PortStdout).Exit(0)
 	in := "line one\nbyte \xff and \x00 inside\n"
 	var stdout bytes.Buffer
 	status, err := bootProbe(t, &p, &Config{Stdin: strings.NewReader(in), Stdout: &stdout})
