@@ -6,44 +6,53 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gobi-os/gobi/drivers/virtio"
 	"github.com/gobi-os/gobi/drivers/virtio/virtionet"
 	"github.com/gobi-os/gobi/netstack"
 	"github.com/gobi-os/gobi/platform"
 	"github.com/gobi-os/gobi/pump"
 )
 
+// init finds the network card and attaches the pump at once, so that
+// connections the program opens early wait for the network rather than
+// fail; the rest happens in the background.
 func init() {
+	if !platform.InGuest() {
+		return // a host process: the host's network serves the program
+	}
+	cmdline, err := os.ReadFile("/proc/cmdline")
+	if err != nil {
+		platform.Log("network: reading the boot arguments: " + err.Error())
+		return
+	}
+	cfg, dhcp, err := netstack.ParseBootArgs(strings.TrimSpace(string(cmdline)))
+	if err == netstack.ErrNoNetwork {
+		return
+	}
+	if err != nil {
+		platform.Log("network: " + err.Error())
+		return
+	}
+	m, line, ok := findNet()
+	if !ok {
+		return // no network card (-net none): loopback only
+	}
 	wake, err := platform.NetAttach()
 	if err != nil {
-		return // not a guest (or networking already attached): nothing to do
+		return // not a guest kernel, or the network is already attached
 	}
 	go func() {
-		if err := up(wake); err != nil {
+		if err := up(wake, m, line, cfg, dhcp); err != nil {
 			platform.Log("network: " + err.Error())
 		}
 	}()
 }
 
 // up starts the driver, the stack and the pump; it returns only on failure.
-func up(wakeFile *os.File) error {
-	cmdline, err := os.ReadFile("/proc/cmdline")
-	if err != nil {
-		return fmt.Errorf("reading the boot arguments: %w", err)
-	}
-	cfg, dhcp, err := netstack.ParseBootArgs(strings.TrimSpace(string(cmdline)))
-	if err == netstack.ErrNoNetwork {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	m, line, ok := findNet()
-	if !ok {
-		return nil // no network card: -net none
-	}
+func up(wakeFile *os.File, m *virtio.MMIO, line int, cfg netstack.Config, dhcp bool) error {
 	nic, err := virtionet.New(m, dma{})
 	if err != nil {
-		return fmt.Errorf("virtio-net: %w", err)
+		return err
 	}
 	irq, err := platform.IRQ(line)
 	if err != nil {

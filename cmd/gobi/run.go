@@ -15,7 +15,7 @@ import (
 	"github.com/gobi-os/gobi/internal/vm"
 )
 
-const runUsage = "[-target qemu|host] [-m SIZE] [-e K=V]... [-timeout DUR] [-accel auto|kvm|tcg] [-gdb PORT] [-debug] PKG|IMAGE [ARGS...]"
+const runUsage = "[-target qemu|host] [-m SIZE] [-e K=V]... [-timeout DUR] [-accel auto|kvm|tcg] [-gdb PORT] [-debug] [-net user|tap:NAME|lan:NAME|none] [-p [ADDR:]HOST:GUEST[/udp]]... [-ip ADDR/PREFIX] [-gw ADDR] [-dns ADDR] PKG|IMAGE [ARGS...]"
 
 // forwardedSignals are passed on to the program rather than ending gobi.
 var forwardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
@@ -32,6 +32,7 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	accel := fs.String("accel", "auto", accelFlagUsage)
 	gdb := fs.Int("gdb", 0, "start halted with QEMU's gdb stub on localhost:`port`")
 	debug := fs.Bool("debug", false, "have the kernel log every unimplemented system call")
+	netFlags := addNetFlags(fs)
 	if status, ok := parseFlags(fs, args, vm.ExitFailure); !ok {
 		return status
 	}
@@ -45,6 +46,10 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return vm.ExitFailure
 	}
 	memMiB, err := vm.ParseMemory(*mem)
+	if err != nil {
+		return fail(err)
+	}
+	network, err := netFlags.config()
 	if err != nil {
 		return fail(err)
 	}
@@ -81,8 +86,8 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return fail(err)
 	}
 	status, err := vm.Run(ctx, &vm.Config{
-		QEMU: m.qemu, Image: prog, MemoryMiB: memMiB, Accel: m.accel, GDBPort: *gdb,
-		Cmdline: vm.Cmdline{Argv: argv, Env: env, TSCKHz: m.tscKHz, Debug: *debug}.String(),
+		QEMU: m.qemu, Image: prog, MemoryMiB: memMiB, Accel: m.accel, GDBPort: *gdb, Net: network,
+		Cmdline: vm.Cmdline{Argv: argv, Env: env, TSCKHz: m.tscKHz, Debug: *debug, Net: network.Cmdline()}.String(),
 		Stdin:   stdin, Stdout: stdout, Stderr: stderr, Console: stderr,
 		Timeout: *timeout, Signals: sigs,
 	})

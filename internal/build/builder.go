@@ -103,7 +103,19 @@ func (b *Builder) BuildProgram(ctx context.Context, p *Package, out string) erro
 		return err
 	}
 	defer o.close()
-	if err := o.add(filepath.Join(p.Dir, "zz_gobi_kernel.go"), kernelImport("main")); err != nil {
+	imports := []string{kernelImportPath}
+	net, err := b.usesNet(ctx, p)
+	if err != nil {
+		return err
+	}
+	if net {
+		b.logf("%s uses package net: adding the network stack (virtio-net, gVisor)", p.ImportPath)
+		imports = append(imports, netImportPath)
+		if o.workfile, err = b.netWorkspace(ctx, p); err != nil {
+			return err
+		}
+	}
+	if err := o.add(filepath.Join(p.Dir, "zz_gobi_kernel.go"), kernelImport("main", imports...)); err != nil {
 		return err
 	}
 	b.logf("compiling %s with the Gobi kernel for qemu/%s", p.ImportPath, b.opts.Arch)
@@ -127,7 +139,7 @@ func (b *Builder) BuildTest(ctx context.Context, p *Package, out string, files [
 	defer o.close()
 	// An external test file imports the kernel: from the package itself the
 	// import could close a cycle (the kernel imports standard packages).
-	if err := o.add(filepath.Join(p.Dir, "zz_gobi_kernel_test.go"), kernelImport(p.Name+"_test")); err != nil {
+	if err := o.add(filepath.Join(p.Dir, "zz_gobi_kernel_test.go"), kernelImport(p.Name+"_test", kernelImportPath)); err != nil {
 		return err
 	}
 	if len(files) > 0 {
@@ -159,10 +171,14 @@ func (b *Builder) finish(out string) error {
 	return nil
 }
 
-// kernelImport is the file the overlay adds to the package being built.
-func kernelImport(pkgName string) []byte {
-	return []byte("// Code added by gobi build: links the Gobi kernel into this program.\n\npackage " +
-		pkgName + "\n\nimport _ \"" + kernelImportPath + "\"\n")
+// kernelImport is the file the overlay adds to the package being built: it
+// links the kernel (and, for a program using the network, its stack).
+func kernelImport(pkgName string, paths ...string) []byte {
+	src := "// Code added by gobi build: links the Gobi kernel into this program.\n\npackage " + pkgName + "\n\n"
+	for _, p := range paths {
+		src += "import _ \"" + p + "\"\n"
+	}
+	return []byte(src)
 }
 
 // goCmd runs go build or go test -c for p, writing out (relative to
@@ -196,6 +212,9 @@ func (b *Builder) goCmd(ctx context.Context, p *Package, verb string, o *overlay
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = p.runDir
 	cmd.Env = append(cmd.Environ(), b.goEnv(false)...)
+	if o != nil && o.workfile != "" {
+		cmd.Env = append(cmd.Env, "GOWORK="+o.workfile)
+	}
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Run(); err != nil {

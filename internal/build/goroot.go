@@ -85,8 +85,21 @@ type kernelFile struct {
 // testdata), with the kernel's module import path rewritten to
 // kernelImportPath in Go files (imports and go:linkname targets alike).
 func kernelFiles() ([]kernelFile, error) {
+	files, err := sourceFiles(gobi.Kernel, "kernel")
+	for i, f := range files {
+		if path.Ext(f.name) == ".go" {
+			files[i].data = bytes.ReplaceAll(f.data, []byte(gobi.KernelImportPath), []byte(kernelImportPath))
+		}
+		files[i].name = strings.TrimPrefix(f.name, "kernel/")
+	}
+	return files, err
+}
+
+// sourceFiles returns the build inputs under root in fsys: .go (not
+// _test.go), .s and .h files, outside testdata directories.
+func sourceFiles(fsys fs.FS, root string) ([]kernelFile, error) {
 	var files []kernelFile
-	err := fs.WalkDir(gobi.Kernel, "kernel", func(name string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, root, func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -105,14 +118,11 @@ func kernelFiles() ([]kernelFile, error) {
 		default:
 			return nil
 		}
-		data, err := fs.ReadFile(gobi.Kernel, name)
+		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return err
 		}
-		if path.Ext(name) == ".go" {
-			data = bytes.ReplaceAll(data, []byte(gobi.KernelImportPath), []byte(kernelImportPath))
-		}
-		files = append(files, kernelFile{strings.TrimPrefix(name, "kernel/"), data})
+		files = append(files, kernelFile{name, data})
 		return nil
 	})
 	return files, err

@@ -14,6 +14,10 @@ import (
 type overlay struct {
 	dir     string
 	replace map[string]string
+
+	// workfile, if set, is a temporary go.work the build runs in (GOWORK):
+	// it adds gobi's guest packages to a user's module (netmodule.go).
+	workfile string
 }
 
 func newOverlay() (*overlay, error) {
@@ -44,4 +48,10 @@ func (o *overlay) write() (string, error) {
 	return file, os.WriteFile(file, data, 0o644)
 }
 
-func (o *overlay) close() error { return os.RemoveAll(o.dir) }
+func (o *overlay) close() error {
+	if o.workfile != "" {
+		os.Remove(o.workfile)
+		os.Remove(o.workfile + ".sum")
+	}
+	return os.RemoveAll(o.dir)
+}

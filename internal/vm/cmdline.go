@@ -14,6 +14,7 @@ type Cmdline struct {
 	Cwd    string   // initial working directory; "" means /
 	TSCKHz uint64   // host TSC frequency in kHz; 0 leaves the kernel to calibrate
 	Debug  bool     // log every unimplemented syscall with its arguments
+	Net    []string // the network's words (gobi.ip=...), from Net.Cmdline
 }
 
 // String encodes c as space-separated key=value words. Lists are the
@@ -33,6 +34,7 @@ func (c Cmdline) String() string {
 	if c.Debug {
 		words = append(words, "gobi.debug=1")
 	}
+	words = append(words, c.Net...)
 	return strings.Join(words, " ")
 }
 

@@ -37,8 +37,10 @@ const (
 
 // machine is microvm without the legacy devices Gobi does not drive: no
 // option ROMs, no PIT, no PIC (the kernel uses the I/O APIC and the LAPIC
-// timer); the RTC gives the wall clock.
-const machine = "microvm,x-option-roms=off,pit=off,pic=off,rtc=on"
+// timer); the RTC gives the wall clock. Without ACPI and the second I/O
+// APIC, virtio-mmio transport i sits at 0xfeb00000+512*i on interrupt line
+// 5+i (docs/guestabi.md), where the guest looks for its network card.
+const machine = "microvm,x-option-roms=off,pit=off,pic=off,rtc=on,acpi=off,ioapic2=off"
 
 // args returns QEMU's arguments for c, with the three serial ports on the
 // sockets at fdCOM1..fdCOM3.
@@ -62,6 +64,9 @@ func (c *Config) args() []string {
 		"-device", "isa-serial,chardev=com2,iobase=0x2f8,irq=3",
 		"-device", "isa-serial,chardev=com3,iobase=0x3e8,irq=4",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+	}
+	if c.Net != nil {
+		a = append(a, c.Net.qemuArgs(c.lanSocket)...)
 	}
 	if c.GDBPort != 0 {
 		// Listen on loopback only, and hold the CPU until gdb says continue.

@@ -24,6 +24,9 @@ type Config struct {
 	Accel     string // AccelTCG or AccelKVM
 	Cmdline   string // kernel command line, from Cmdline.String
 	GDBPort   int    // if non-zero, QEMU's gdb stub listens here and the CPU starts halted
+	Net       *Net   // the network card and how it is connected; nil for none
+
+	lanSocket string // the LAN hub's socket, for Net.Mode NetLAN
 
 	Stdin   io.Reader // the program's fd 0; nil means empty
 	Stdout  io.Writer // the program's fd 1
@@ -46,6 +49,14 @@ type Config struct {
 // means QEMU failed or could not start (the caller exits ExitFailure). QEMU
 // is dead when Run returns, whatever happened.
 func Run(ctx context.Context, c *Config) (int, error) {
+	if c.Net != nil && c.Net.Mode == NetLAN {
+		sock, stop, err := JoinLAN(c.Net.Name)
+		if err != nil {
+			return 0, err
+		}
+		defer stop()
+		c.lanSocket = sock
+	}
 	host, guest, err := serialSockets()
 	if err != nil {
 		return 0, err
