@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/gobi-os/gobi/drivers/virtio"
 	"github.com/gobi-os/gobi/drivers/virtio/virtionet"
@@ -41,15 +42,28 @@ func init() {
 	if err != nil {
 		return // not a guest kernel, or the network is already attached
 	}
+	configured := make(chan struct{})
 	go func() {
-		if err := up(wake, m, line, cfg, dhcp); err != nil {
+		if err := up(wake, m, line, cfg, dhcp, configured); err != nil {
 			platform.Log("network: " + err.Error())
+			close(configured)
 		}
 	}()
+	// As on a host whose network is up before its programs start, main
+	// runs once the interface has its address — within a bound, so that a
+	// missing DHCP server delays the program rather than stopping it.
+	select {
+	case <-configured:
+	case <-time.After(configureWait):
+		platform.Log(fmt.Sprintf("network: no address after %v (no DHCP server? use -ip); starting the program, connections wait", configureWait))
+	}
 }
 
+// configureWait bounds how long the program waits for its address.
+const configureWait = 10 * time.Second
+
 // up starts the driver, the stack and the pump; it returns only on failure.
-func up(wakeFile *os.File, m *virtio.MMIO, line int, cfg netstack.Config, dhcp bool) error {
+func up(wakeFile *os.File, m *virtio.MMIO, line int, cfg netstack.Config, dhcp bool, configured chan<- struct{}) error {
 	nic, err := virtionet.New(m, dma{})
 	if err != nil {
 		return err
@@ -104,6 +118,7 @@ func up(wakeFile *os.File, m *virtio.MMIO, line int, cfg netstack.Config, dhcp b
 		addrs[i] = a.String()
 	}
 	platform.Log("network up " + strings.Join(addrs, " "))
+	close(configured)
 	return nil
 }
 

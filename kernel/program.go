@@ -35,6 +35,10 @@ func setupFiles() {
 	// The boot arguments, for the network configuration (gobi.ip...).
 	cmdline[cmdlineLen] = '\n'
 	memfs.WriteFile("/proc/cmdline", cmdline[:cmdlineLen+1], 0o444)
+	// The listen backlog limit, as Linux 5.4+ has it; Go reads it for
+	// listen(2).
+	memfs.MkdirAll("/proc/sys/net/core", 0o555)
+	memfs.WriteFile("/proc/sys/net/core/somaxconn", []byte("4096\n"), 0o444)
 	for fd, path := range [...]string{"/dev/stdin", "/dev/stdout", "/dev/stderr"} {
 		flags := memfs.O_WRONLY
 		if fd == 0 {

@@ -378,6 +378,16 @@ func sysConnect(fd, addr, n, nr uint64) uint64 {
 	if s.typ == sockStream && s.connWait {
 		return finishConnect(k, nr)
 	}
+	if s.typ == sockDgram { // a datagram socket only remembers its peer
+		if !s.bound {
+			if r := autobind(k, &a); r != 0 {
+				return r
+			}
+		}
+		s.remote = a
+		s.state = ssConnected
+		return 0
+	}
 	if !isLocal(&a.ip) {
 		return connectExt(k, a, nr)
 	}
@@ -388,16 +398,6 @@ func sysConnect(fd, addr, n, nr uint64) uint64 {
 		} else {
 			a.ip[15] = 1
 		}
-	}
-	if s.typ == sockDgram {
-		if !s.bound {
-			if r := autobind(k, &a); r != 0 {
-				return r
-			}
-		}
-		s.remote = a
-		s.state = ssConnected
-		return 0
 	}
 	switch s.state {
 	case ssConnected:
@@ -469,7 +469,12 @@ func autobind(k int, dst *sockAddr) uint64 {
 		if src, ok := netSource(dst); ok {
 			return bindTo(k, sockAddr{ip: src})
 		}
-		return errno(eNETUNREACH)
+		// No address yet (DHCP is still running): any address and an
+		// ephemeral port; the network stack reports the address it used.
+		if isMapped(&dst.ip) {
+			a.ip[10], a.ip[11] = 0xff, 0xff
+		}
+		return bindTo(k, a)
 	}
 	if isMapped(&dst.ip) {
 		a.ip = [16]byte{10: 0xff, 11: 0xff, 12: 127, 15: 1}

@@ -20,7 +20,7 @@ const (
 
 // Events the pump reports.
 const (
-	evConnected = 1
+	evConnected = 1 // arg: 0, or the local address used, ip[16] + port u16
 	evRefused   = 2 // arg: errno
 	evEOF       = 3
 	evReset     = 4
@@ -395,6 +395,14 @@ func netEvent(sock, ev, arg uint64) uint64 {
 	case evConnected:
 		if s.state == ssConnecting {
 			s.state = ssConnected
+		}
+		if arg != 0 {
+			if !userOK(uintptr(arg), 18, false) {
+				return errno(eFAULT)
+			}
+			a := bytesAt(uintptr(arg), 18)
+			copy(s.local.ip[:], a[0:16])
+			s.local.port = get16(a[16:])
 		}
 	case evRefused:
 		if s.state == ssConnecting {

@@ -161,6 +161,16 @@ func NetEvent(sock uint32, event int, arg syscall.Errno) error {
 	return err
 }
 
+// NetConnected reports that sock's connection is established from local.
+func NetConnected(sock uint32, local netip.AddrPort) error {
+	var b [18]byte
+	ip := local.Addr().As16()
+	copy(b[:16], ip[:])
+	binary.LittleEndian.PutUint16(b[16:], local.Port())
+	_, err := result(rawSyscall(sysNetEvent, uintptr(sock), EventConnected, uintptr(unsafe.Pointer(&b)), 0))
+	return err
+}
+
 // NetAccept queues a connection accepted on listener; it returns the new
 // socket, or EAGAIN when the listener's backlog is full.
 func NetAccept(listener uint32, local, remote netip.AddrPort) (uint32, error) {

@@ -20,6 +20,8 @@ type Kernel interface {
 	Pull(sock uint32, b []byte) (int, error)
 	// Event reports a connection's fate.
 	Event(sock uint32, event int, arg syscall.Errno) error
+	// Connected reports an established connection and its local address.
+	Connected(sock uint32, local netip.AddrPort) error
 	// Accept queues a connection accepted on a listener.
 	Accept(listener uint32, local, remote netip.AddrPort) (uint32, error)
 }
@@ -44,6 +46,11 @@ func (Guest) Pull(sock uint32, b []byte) (int, error) { return platform.NetPull(
 // Event implements Kernel.
 func (Guest) Event(sock uint32, event int, arg syscall.Errno) error {
 	return platform.NetEvent(sock, event, arg)
+}
+
+// Connected implements Kernel.
+func (Guest) Connected(sock uint32, local netip.AddrPort) error {
+	return platform.NetConnected(sock, local)
 }
 
 // Accept implements Kernel.

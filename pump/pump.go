@@ -80,6 +80,15 @@ func (p *Pump) Run(ctx context.Context, wake <-chan struct{}) error {
 func (p *Pump) handle(ctx context.Context, w platform.Work) {
 	p.mu.Lock()
 	s := p.socks[w.Sock]
+	if s == nil && w.Bits&(platform.WorkListen|platform.WorkConnect) == 0 {
+		// Not a socket the pump serves (any more): nothing to move, but a
+		// close must still be answered so the kernel frees it.
+		p.mu.Unlock()
+		if w.Bits&platform.WorkClose != 0 {
+			p.k.Event(w.Sock, platform.EventRelease, 0)
+		}
+		return
+	}
 	if s == nil {
 		info, err := p.k.Info(w.Sock)
 		if err != nil {
@@ -199,17 +208,46 @@ func (p *Pump) listen(ctx context.Context, s *sock) {
 		if err != nil {
 			return
 		}
-		id, err := p.k.Accept(s.id, addrPort(c.LocalAddr()), addrPort(c.RemoteAddr()))
-		if err != nil { // backlog full or the listener is gone: refuse
+		cs := &sock{tx: make(chan struct{}, 1), rx: make(chan struct{}, 1), done: make(chan struct{}), conn: c}
+		cs.info.Type = syscall.SOCK_STREAM
+		// The program may use the connection as soon as Accept returns:
+		// register it first, under the lock handle takes, so no work for
+		// it can arrive unclaimed.
+		if _, err := p.accept(s, cs); err != nil { // the listener is gone, or its backlog stayed full
 			c.Close()
 			continue
 		}
-		cs := &sock{id: id, tx: make(chan struct{}, 1), rx: make(chan struct{}, 1), done: make(chan struct{}), conn: c}
-		cs.info.Type = syscall.SOCK_STREAM
-		p.mu.Lock()
-		p.socks[id] = cs
-		p.mu.Unlock()
 		p.serve(cs)
+	}
+}
+
+// acceptWait bounds how long a connection waits for room in a listener's
+// backlog (the program accepting too slowly) before it is refused.
+const acceptWait = 10 * time.Second
+
+// accept queues connection cs on listener s in the kernel. The program may
+// use the connection as soon as the kernel has it, so it is registered under
+// the lock handle takes: no work for it can arrive unclaimed.
+func (p *Pump) accept(s, cs *sock) (uint32, error) {
+	local, remote := addrPort(cs.conn.LocalAddr()), addrPort(cs.conn.RemoteAddr())
+	delay := time.Millisecond
+	for deadline := time.Now().Add(acceptWait); ; {
+		p.mu.Lock()
+		id, err := p.k.Accept(s.id, local, remote)
+		if err == nil {
+			cs.id = id
+			p.socks[id] = cs
+		}
+		p.mu.Unlock()
+		if err != syscall.EAGAIN || time.Now().After(deadline) {
+			return id, err
+		}
+		select {
+		case <-s.done:
+			return 0, err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 100*time.Millisecond)
 	}
 }
 
@@ -228,6 +266,8 @@ func (p *Pump) connect(ctx context.Context, s *sock) {
 		}
 		cancel()
 	}()
+	// The kernel bound the socket; with no address then (DHCP was still
+	// running) only its port is kept, and the stack picks the address.
 	c, err := gonet.DialTCPWithBind(dctx, p.s, fullAddr(local), fullAddr(remote), proto)
 	cancel()
 	if err != nil {
@@ -237,7 +277,7 @@ func (p *Pump) connect(ctx context.Context, s *sock) {
 	s.mu.Lock()
 	s.conn = c
 	s.mu.Unlock()
-	p.k.Event(s.id, platform.EventConnected, 0)
+	p.k.Connected(s.id, addrPort(c.LocalAddr()))
 	p.serve(s)
 }
 

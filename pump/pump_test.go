@@ -147,6 +147,16 @@ func (f *fakeKernel) Event(id uint32, ev int, arg syscall.Errno) error {
 	return nil
 }
 
+func (f *fakeKernel) Connected(id uint32, local netip.AddrPort) error {
+	defer f.changed()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.socks[id]
+	s.events = append(s.events, platform.EventConnected)
+	s.info.Local = local
+	return nil
+}
+
 func (f *fakeKernel) Accept(l uint32, local, remote netip.AddrPort) (uint32, error) {
 	defer f.changed()
 	f.mu.Lock()

@@ -93,6 +93,38 @@ func SetExe(target string) Errno {
 	return 0
 }
 
+// MkdirAll creates the directory at absolute path and any missing parents,
+// for the kernel (such as /proc/sys/net/core): like WriteFile it bypasses
+// the read-only rule, and a new directory is read-only to the program when
+// its parent is.
+func MkdirAll(path string, mode uint32) Errno {
+	if len(path) == 0 || path[0] != '/' {
+		return EINVAL
+	}
+	for i := 2; i <= len(path); i++ {
+		if i < len(path) && path[i] != '/' {
+			continue
+		}
+		w, errno := resolve(NoFile, path[:i], parentOnly, 0)
+		if errno != 0 {
+			return errno
+		}
+		if w.dots != lastNorm {
+			continue
+		}
+		if w.node != 0 {
+			if fs.nodes[w.node].kind != kindDir {
+				return ENOTDIR
+			}
+			continue
+		}
+		if _, errno := makeNode(w.parent, w.name, kindDir, mode, fs.nodes[w.parent].ro); errno != 0 {
+			return errno
+		}
+	}
+	return 0
+}
+
 // WriteFile sets the contents of the regular file at absolute path to a
 // copy of data, creating it with permission bits mode if needed; its parent
 // directory must exist. The file is read-only to the program when its

@@ -159,6 +159,28 @@ func TestSetExe(t *testing.T) {
 	}
 }
 
+func TestMkdirAll(t *testing.T) {
+	reset(t)
+	if errno := MkdirAll("/proc/sys/net/core", 0o555); errno != 0 {
+		t.Fatalf("MkdirAll = %v", errno)
+	}
+	if errno := MkdirAll("/proc/sys/net/core", 0o555); errno != 0 {
+		t.Fatalf("MkdirAll of an existing tree = %v", errno)
+	}
+	if errno := WriteFile("/proc/sys/net/core/somaxconn", []byte("4096\n"), 0o444); errno != 0 {
+		t.Fatalf("WriteFile under the new tree = %v", errno)
+	}
+	if errno := Mkdir(NoFile, "/proc/sys/x", 0o755); errno != EROFS {
+		t.Errorf("the program's Mkdir under /proc/sys = %v, want EROFS", errno)
+	}
+	if errno := MkdirAll("/etc/hostname/x", 0o755); errno != ENOTDIR {
+		t.Errorf("MkdirAll through a file = %v, want ENOTDIR", errno)
+	}
+	if errno := MkdirAll("relative", 0o755); errno != EINVAL {
+		t.Errorf("MkdirAll(relative) = %v, want EINVAL", errno)
+	}
+}
+
 func TestReadWrite(t *testing.T) {
 	reset(t)
 	f, errno := Open(NoFile, "/tmp/f", O_RDWR|O_CREAT|O_EXCL, 0o600)
