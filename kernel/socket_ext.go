@@ -363,8 +363,11 @@ func netPull(sock, buf, n uint64) uint64 {
 	if !ok {
 		return errno(eBADF)
 	}
-	if n > ringSize || !userOK(uintptr(buf), uintptr(n), true) {
-		return errno(eINVAL)
+	if n > ringSize {
+		n = ringSize // no record or run of bytes is longer than the ring
+	}
+	if !userOK(uintptr(buf), uintptr(n), true) {
+		return errno(eFAULT)
 	}
 	b := bytesAt(uintptr(buf), int(n))
 	var got int

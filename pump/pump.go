@@ -176,19 +176,7 @@ func (p *Pump) listen(ctx context.Context, s *sock) {
 	local := s.info.Local
 	proto := netProto(local.Addr(), s.info.Family)
 	if s.info.Type == syscall.SOCK_DGRAM {
-		pc, err := gonet.DialUDP(p.s, &tcpip.FullAddress{Port: local.Port(), Addr: fullAddr(local).Addr}, nil, proto)
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		s.pc = pc
-		closed := s.closed
-		s.mu.Unlock()
-		if closed {
-			pc.Close()
-			return
-		}
-		p.receiveDatagrams(s, pc)
+		p.datagramEndpoint(s)
 		return
 	}
 	ln, err := gonet.ListenTCP(p.s, fullAddr(local), proto)
@@ -373,6 +361,25 @@ func (p *Pump) transmit(s *sock) {
 	}
 }
 
+// datagramEndpoint returns the gVisor endpoint of datagram socket s,
+// opening it at the socket's bound address on first use (by whichever of
+// listening and sending comes first) with a goroutine receiving on it.
+func (p *Pump) datagramEndpoint(s *sock) *gonet.UDPConn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pc != nil || s.closed {
+		return s.pc
+	}
+	local := s.info.Local
+	pc, err := gonet.DialUDP(p.s, &tcpip.FullAddress{Port: local.Port(), Addr: fullAddr(local).Addr}, nil, netProto(local.Addr(), s.info.Family))
+	if err != nil {
+		return nil
+	}
+	s.pc = pc
+	go p.receiveDatagrams(s, pc)
+	return pc
+}
+
 func (p *Pump) receiveDatagrams(s *sock, pc *gonet.UDPConn) {
 	buf := make([]byte, 65536)
 	for {
@@ -385,6 +392,8 @@ func (p *Pump) receiveDatagrams(s *sock, pc *gonet.UDPConn) {
 }
 
 // sendDatagrams sends every queued datagram of a datagram socket.
+// Concurrent calls share the socket's transmit ring: each datagram is pulled
+// whole by exactly one of them.
 func (p *Pump) sendDatagrams(ctx context.Context, s *sock) {
 	if !p.waitReady(s) {
 		return
@@ -399,18 +408,9 @@ func (p *Pump) sendDatagrams(ctx context.Context, s *sock) {
 		if !ok {
 			return
 		}
-		s.mu.Lock()
-		pc := s.pc
-		s.mu.Unlock()
+		pc := p.datagramEndpoint(s)
 		if pc == nil {
-			local := s.info.Local
-			if pc, err = gonet.DialUDP(p.s, &tcpip.FullAddress{Port: local.Port(), Addr: fullAddr(local).Addr}, nil, netProto(to.Addr(), s.info.Family)); err != nil {
-				continue
-			}
-			s.mu.Lock()
-			s.pc = pc
-			s.mu.Unlock()
-			go p.receiveDatagrams(s, pc)
+			return
 		}
 		pc.WriteTo(payload, net.UDPAddrFromAddrPort(to))
 	}
