@@ -327,22 +327,42 @@ func TestWatchStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var event, data string
+	if event, ev := nextEvent(t, sc); event != "change" || ev != (changeEvent{Branch: "main", Path: "w/x", Commit: h.String()}) {
+		t.Fatalf("event %q %+v, want change on w/x at %s", event, ev, h)
+	}
+
+	// Another process: stock git pushes to the directory (its
+	// git-receive-pack writes the repository), not through the server.
+	work := t.TempDir()
+	git(t, work, "clone", "-q", st.Path(), "c")
+	dir := filepath.Join(work, "c")
+	os.WriteFile(filepath.Join(dir, "w", "y"), []byte("from git"), 0o644)
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-q", "-m", "y")
+	git(t, dir, "push", "-q", "origin", "main")
+	head := git(t, dir, "rev-parse", "HEAD")
+	if event, ev := nextEvent(t, sc); event != "change" || ev != (changeEvent{Branch: "main", Path: "w/y", Commit: head}) {
+		t.Fatalf("event %q %+v, want change on w/y at %s", event, ev, head)
+	}
+}
+
+// nextEvent reads the next event from an SSE stream.
+func nextEvent(t *testing.T, sc *bufio.Scanner) (string, changeEvent) {
+	t.Helper()
+	var event string
 	for sc.Scan() {
 		line := sc.Text()
 		if v, ok := strings.CutPrefix(line, "event: "); ok {
 			event = v
 		}
 		if v, ok := strings.CutPrefix(line, "data: "); ok {
-			data = v
-			break
+			var ev changeEvent
+			if err := json.Unmarshal([]byte(v), &ev); err != nil {
+				t.Fatalf("event data %q: %v", v, err)
+			}
+			return event, ev
 		}
 	}
-	var ev changeEvent
-	if err := json.Unmarshal([]byte(data), &ev); err != nil {
-		t.Fatalf("event data %q: %v", data, err)
-	}
-	if event != "change" || ev != (changeEvent{Branch: "main", Path: "w/x", Commit: h.String()}) {
-		t.Fatalf("event %q %+v, want change on w/x at %s", event, ev, h)
-	}
+	t.Fatalf("watch stream ended: %v", sc.Err())
+	return "", changeEvent{}
 }

@@ -156,6 +156,10 @@ func (p *httpPeer) push(ctx context.Context, src *Repo, updates []update, object
 	thin := !p.rpCaps.Supports(noThin)
 	go func() { pw.CloseWithError(src.WritePack(pw, objects, thin)) }()
 	defer pr.Close()
+	// go-git reads the whole pack before it sends the request: end that
+	// read at the deadline too.
+	stop := context.AfterFunc(ctx, func() { pr.CloseWithError(ctx.Err()) })
+	defer stop()
 	req.Packfile = pr
 	report, err := s.ReceivePack(ctx, req)
 	if err != nil {

@@ -133,12 +133,31 @@ func newStore(t *testing.T, kv map[string]string) *store.Store {
 	return st
 }
 
-// TestFilePath fetches, pushes and clones between directories in process,
-// without git.
-func TestFilePath(t *testing.T) {
+// TestTransports runs one scenario — clone, push, an up-to-date push, a
+// refused non-fast-forward push, a pull with a conflict — over each
+// transport: a directory path (in process, without git) and stock git
+// http-backend serving the same kind of directory. (The server package tests
+// gobi's own server in TestSyncWithServer.)
+func TestTransports(t *testing.T) {
+	for _, tr := range []struct {
+		name string
+		url  func(t *testing.T, src *store.Store) string
+	}{
+		{"path", func(t *testing.T, src *store.Store) string { return src.Path() }},
+		{"git-http-backend", func(t *testing.T, src *store.Store) string {
+			return gitServer(t, filepath.Dir(src.Path())) + "/" + filepath.Base(src.Path())
+		}},
+	} {
+		t.Run(tr.name, func(t *testing.T) {
+			src := newStore(t, map[string]string{"a/b": "1", "c": "2"})
+			transportScenario(t, src, tr.url(t, src))
+		})
+	}
+}
+
+func transportScenario(t *testing.T, src *store.Store, url string) {
 	ctx := context.Background()
-	src := newStore(t, map[string]string{"a/b": "1", "c": "2"})
-	dst, res, err := Clone(ctx, src.Path(), filepath.Join(t.TempDir(), "clone"), Options{})
+	dst, res, err := Clone(ctx, url, filepath.Join(t.TempDir(), "clone"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
