@@ -160,6 +160,38 @@ func exitProgram(status int) {
 		kputs(" of ")
 		kputu(uint64(nanotime() / 1e6))
 		kflush()
+		var nfd, nsock, nint, nthr uint64
+		for i := range fds {
+			if fds[i].kind != fdNone {
+				nfd++
+			}
+		}
+		for i := range sockets {
+			if sockets[i].state != ssFree {
+				nsock++
+			}
+		}
+		for i := range interests {
+			if interests[i].used {
+				nint++
+			}
+		}
+		for i := range threads {
+			if threads[i].state != tsFree {
+				nthr++
+			}
+		}
+		kputs("in use: fds ")
+		kputu(nfd)
+		kputs(" sockets ")
+		kputu(nsock)
+		kputs(" epoll interests ")
+		kputu(nint)
+		kputs(" threads ")
+		kputu(nthr)
+		kputs(" memory MiB ")
+		kputu(usedFrames * pageSize >> 20)
+		kflush()
 	}
 	record("exit", int64(status), true)
 	powerOff()

@@ -136,3 +136,6 @@ func (c Config) ResolvConf() []byte {
 	}
 	return []byte(b.String())
 }
+
+// timeWaitTimeout is how long a closed TCP connection stays in TIME_WAIT.
+const timeWaitTimeout = 5 * time.Second

@@ -39,13 +39,17 @@ type sock struct {
 	rx   chan struct{} // the receive buffer has room again
 	done chan struct{} // closed by the program
 
-	mu       sync.Mutex
-	conn     net.Conn
-	ln       *gonet.TCPListener
-	pc       *gonet.UDPConn
-	shutWr   bool
-	closed   bool
-	released bool
+	// Goroutines touching the kernel socket: close waits for them before
+	// the kernel may free the socket and give its number to another one.
+	workers sync.WaitGroup
+	txw     sync.WaitGroup // the transmit goroutine alone
+
+	mu     sync.Mutex
+	conn   net.Conn
+	ln     *gonet.TCPListener
+	pc     *gonet.UDPConn
+	shutWr bool
+	closed bool
 }
 
 // New returns a pump for stack s. Connections wait until ready is closed
@@ -100,10 +104,10 @@ func (p *Pump) handle(ctx context.Context, w platform.Work) {
 	}
 	p.mu.Unlock()
 	if w.Bits&platform.WorkListen != 0 {
-		go p.listen(ctx, s)
+		p.spawn(s, func() { p.listen(ctx, s) })
 	}
 	if w.Bits&platform.WorkConnect != 0 {
-		go p.connect(ctx, s)
+		p.spawn(s, func() { p.connect(ctx, s) })
 	}
 	if w.Bits&platform.WorkShutWr != 0 {
 		s.mu.Lock()
@@ -113,7 +117,7 @@ func (p *Pump) handle(ctx context.Context, w platform.Work) {
 	}
 	if w.Bits&platform.WorkTx != 0 {
 		if s.info.Type == syscall.SOCK_DGRAM {
-			go p.sendDatagrams(ctx, s)
+			p.spawn(s, func() { p.sendDatagrams(ctx, s) })
 		} else {
 			signal(s.tx)
 		}
@@ -122,8 +126,22 @@ func (p *Pump) handle(ctx context.Context, w platform.Work) {
 		signal(s.rx)
 	}
 	if w.Bits&platform.WorkClose != 0 {
-		p.close(s)
+		go p.close(s) // it waits for the socket's goroutines: not here
 	}
+}
+
+// spawn runs fn for s as one of its workers, unless s is closed.
+func (p *Pump) spawn(s *sock, fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		fn()
+	}()
 }
 
 func signal(c chan struct{}) {
@@ -263,8 +281,15 @@ func (p *Pump) connect(ctx context.Context, s *sock) {
 		return
 	}
 	s.mu.Lock()
-	s.conn = c
+	closed := s.closed
+	if !closed {
+		s.conn = c
+	}
 	s.mu.Unlock()
+	if closed {
+		c.Close()
+		return
+	}
 	p.k.Connected(s.id, addrPort(c.LocalAddr()))
 	p.serve(s)
 }
@@ -292,8 +317,21 @@ func contains(s, sub string) bool {
 
 // serve runs the two directions of a connected stream socket.
 func (p *Pump) serve(s *sock) {
-	go p.receive(s)
-	go p.transmit(s)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		p.receive(s)
+	}()
+	s.txw.Add(1)
+	go func() {
+		defer s.txw.Done()
+		p.transmit(s)
+	}()
 	signal(s.tx)
 }
 
@@ -302,6 +340,11 @@ func (p *Pump) receive(s *sock) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := s.conn.Read(buf)
+		select {
+		case <-s.done:
+			return // closed by the program: nothing may reach the kernel socket now
+		default:
+		}
 		for off := 0; off < n; {
 			m, perr := p.k.Push(s.id, buf[off:n], netip.AddrPort{})
 			if perr != nil {
@@ -331,17 +374,27 @@ func (p *Pump) receive(s *sock) {
 	}
 }
 
-// transmit moves what the program sent onto the connection.
+// transmit moves what the program sent onto the connection, until the
+// program closes the socket (close sends the rest).
 func (p *Pump) transmit(s *sock) {
 	buf := make([]byte, 32<<10)
 	for {
+		select {
+		case <-s.done:
+			return
+		default:
+		}
 		for {
 			n, err := p.k.Pull(s.id, buf)
 			if err != nil || n == 0 {
 				break
 			}
 			if _, err := s.conn.Write(buf[:n]); err != nil {
-				p.k.Event(s.id, platform.EventReset, 0)
+				select {
+				case <-s.done:
+				default:
+					p.k.Event(s.id, platform.EventReset, 0)
+				}
 				return
 			}
 		}
@@ -376,7 +429,11 @@ func (p *Pump) datagramEndpoint(s *sock) *gonet.UDPConn {
 		return nil
 	}
 	s.pc = pc
-	go p.receiveDatagrams(s, pc)
+	s.workers.Add(1)
+	go func() {
+		defer s.workers.Done()
+		p.receiveDatagrams(s, pc)
+	}()
 	return pc
 }
 
@@ -386,6 +443,11 @@ func (p *Pump) receiveDatagrams(s *sock, pc *gonet.UDPConn) {
 		n, from, err := pc.ReadFrom(buf)
 		if err != nil {
 			return
+		}
+		select {
+		case <-s.done:
+			return
+		default:
 		}
 		p.k.Push(s.id, buf[:n], addrPort(from)) // a full buffer drops it, as UDP does
 	}
@@ -400,6 +462,11 @@ func (p *Pump) sendDatagrams(ctx context.Context, s *sock) {
 	}
 	buf := make([]byte, 65536+20)
 	for {
+		select {
+		case <-s.done:
+			return
+		default:
+		}
 		n, err := p.k.Pull(s.id, buf)
 		if err != nil || n == 0 {
 			return
@@ -416,16 +483,24 @@ func (p *Pump) sendDatagrams(ctx context.Context, s *sock) {
 	}
 }
 
-// close ends a socket the program closed and lets the kernel free it.
+// close ends a socket the program closed and lets the kernel free it, once
+// no goroutine of the socket can touch it any more: the transmit goroutine
+// stops first, then close sends what the program wrote before closing (as a
+// kernel does), closes the endpoint, which ends the readers, and waits for
+// every worker before the release.
 func (p *Pump) close(s *sock) {
 	s.mu.Lock()
-	if !s.closed {
-		s.closed = true
-		close(s.done)
+	if s.closed {
+		s.mu.Unlock()
+		return
 	}
+	s.closed = true
+	close(s.done)
+	s.mu.Unlock()
+	s.txw.Wait()
+	s.mu.Lock()
 	conn, ln, pc := s.conn, s.ln, s.pc
 	s.mu.Unlock()
-	// Send what the program wrote before closing, as a kernel does.
 	if conn != nil {
 		buf := make([]byte, 32<<10)
 		for {
@@ -445,6 +520,7 @@ func (p *Pump) close(s *sock) {
 	if pc != nil {
 		pc.Close()
 	}
+	s.workers.Wait()
 	p.mu.Lock()
 	delete(p.socks, s.id)
 	p.mu.Unlock()

@@ -130,6 +130,23 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// waitHTTP retries a GET until the server answers: "network up" says the
+// interface is configured, not that the program listens yet.
+func waitHTTP(t *testing.T, client *http.Client, url string) string {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		body, err := httpGet(client, url)
+		if err == nil {
+			return body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 func httpGet(client *http.Client, url string) (string, error) {
 	resp, err := client.Get(url)
 	if err != nil {
@@ -151,6 +168,7 @@ func TestNetServerThroughForward(t *testing.T) {
 	port := freePort(t)
 	startGuest(t, nil, "run", "-p", fmt.Sprintf("%d:8080", port), netGuestImage(t), "serve")
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitHTTP(t, &http.Client{Timeout: 60 * time.Second}, base+"/ready")
 	if curl, err := exec.LookPath("curl"); err == nil {
 		out, err := exec.Command(curl, "-sS", "-m", "60", base+"/curl").CombinedOutput()
 		if err != nil || string(out) != "hello from the guest: /curl\n" {
@@ -179,6 +197,7 @@ func TestNetConcurrentConnections(t *testing.T) {
 	startGuest(t, nil, "run", "-net", "lan:"+lan, "-ip", "10.76.0.2/24", netGuestImage(t), "serve")
 	client, _ := lanClient(t, lan, "10.76.0.1/24")
 	base := "http://10.76.0.2:8080"
+	waitHTTP(t, client, base+"/ready")
 	var wg sync.WaitGroup
 	errs := make(chan error, 200)
 	for i := 0; i < 200; i++ {
@@ -288,9 +307,8 @@ func TestNetHTTPS(t *testing.T) {
 	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS13},
 	}}
-	body, err := httpGet(client, fmt.Sprintf("https://localhost:%d/", port))
-	if err != nil || !strings.Contains(body, "Served by a Gobi unikernel") {
-		t.Fatalf("GET over TLS: %q, %v", body, err)
+	if body := waitHTTP(t, client, fmt.Sprintf("https://localhost:%d/", port)); !strings.Contains(body, "Served by a Gobi unikernel") {
+		t.Fatalf("GET over TLS: %q", body)
 	}
 	if _, stderr := g.output(); !strings.Contains(stderr, "generated a self-signed certificate") {
 		t.Errorf("no log line about the generated certificate:\n%s", stderr)
@@ -412,6 +430,8 @@ func TestNetLAN(t *testing.T) {
 	img := netGuestImage(t)
 	lan := fmt.Sprintf("t%d", os.Getpid()%100000)
 	startGuest(t, nil, "run", "-net", "lan:"+lan, "-ip", "10.77.0.1/24", img, "serve")
+	probe, _ := lanClient(t, lan, "10.77.0.3/24")
+	waitHTTP(t, probe, "http://10.77.0.1:8080/ready")
 	r := gobi(t, invocation{}, "run", "-timeout", "4m", "-net", "lan:"+lan, "-ip", "10.77.0.2/24", img, "get", "http://10.77.0.1:8080/over-the-lan")
 	r.want(t, 0, []string{"200 OK hello from the guest: /over-the-lan"}, nil)
 }
@@ -425,8 +445,8 @@ func TestNetMalformedFrames(t *testing.T) {
 	lan := fmt.Sprintf("m%d", os.Getpid()%100000)
 	startGuest(t, nil, "run", "-net", "lan:"+lan, "-ip", "10.78.0.2/24", netGuestImage(t), "serve")
 	client, nic := lanClient(t, lan, "10.78.0.1/24")
-	if body, err := httpGet(client, "http://10.78.0.2:8080/before"); err != nil || body != "hello from the guest: /before\n" {
-		t.Fatalf("before injecting: %q, %v", body, err)
+	if body := waitHTTP(t, client, "http://10.78.0.2:8080/before"); body != "hello from the guest: /before\n" {
+		t.Fatalf("before injecting: %q", body)
 	}
 	guestMAC := nic.lastSource()
 	for i, frame := range malformedFrames(guestMAC, nic.MAC()) {
