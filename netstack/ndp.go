@@ -25,6 +25,11 @@ func ndpConfig() ipv6.NDPConfigurations {
 	c.DiscoverDefaultRouters = true
 	c.DiscoverOnLinkPrefixes = true
 	c.AutoGenGlobalAddresses = true
+	// No temporary (privacy) addresses (RFC 8981): a server keeps the
+	// stable address peers were told, as Linux does by default
+	// (use_tempaddr=0); gVisor would otherwise prefer a random one for
+	// outgoing connections.
+	c.AutoGenTempGlobalAddresses = false
 	return c
 }
 
