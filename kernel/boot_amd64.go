@@ -55,6 +55,7 @@ func kmain() {
 	// (docs/hostabi.md: bytes sent earlier would be lost to the FIFO reset).
 	record("ready", 0, false)
 	setupThreads()
+	setupVDSO()
 	setupFiles()
 	startProgram()
 	resumeCurrent()

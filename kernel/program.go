@@ -93,7 +93,7 @@ func startProgram() {
 	platform := sp
 	copy(bytesAt(platform, 7), "x86_64\x00")
 	// argc, argv[argc+1], envp[envc+1], auxv pairs.
-	const nAux = 9
+	const nAux = 10
 	words := 1 + argc + 1 + envc + 1 + 2*nAux
 	sp = (sp - uintptr(words)*8) &^ 15
 	if !userOK(sp, top-sp, true) {
@@ -121,6 +121,7 @@ func startProgram() {
 	_, _, _, edx := cpuid(1, 0)
 	for _, a := range [nAux][2]uint64{
 		{6, pageSize},          // AT_PAGESZ
+		{33, uint64(vdsoBase)}, // AT_SYSINFO_EHDR
 		{25, uint64(random)},   // AT_RANDOM
 		{16, uint64(edx)},      // AT_HWCAP
 		{17, 100},              // AT_CLKTCK
@@ -191,6 +192,38 @@ func exitProgram(status int) {
 		kputu(nthr)
 		kputs(" memory MiB ")
 		kputu(usedFrames * pageSize >> 20)
+		kflush()
+		// The busiest system calls, most first.
+		var shown [512]bool
+		kputs("clock ids:")
+		for id, n := range clockCalls {
+			kputc(' ')
+			kputu(uint64(id))
+			kputc('=')
+			kputu(n)
+		}
+		kflush()
+		kputs("busiest syscalls:")
+		for k := 0; k < 8; k++ {
+			best := -1
+			for nr := range perSyscall {
+				if !shown[nr] && perSyscall[nr] > 0 && (best < 0 || perSyscall[nr] > perSyscall[best]) {
+					best = nr
+				}
+			}
+			if best < 0 {
+				break
+			}
+			shown[best] = true
+			kputc(' ')
+			if best < len(sysNames) && sysNames[best] != "" {
+				kputs(sysNames[best])
+			} else {
+				kputu(uint64(best))
+			}
+			kputc('=')
+			kputu(perSyscall[best])
+		}
 		kflush()
 	}
 	record("exit", int64(status), true)

@@ -5,11 +5,17 @@ package kernel
 // subject in sys_*.go. A call the kernel does not implement fails with ENOSYS
 // and is reported once by name.
 
-var reported [512]bool
+var (
+	reported   [512]bool
+	perSyscall [512]uint64 // calls by number, reported with gobi.debug=1
+)
 
 func doSyscall(i int) {
 	c := &threads[i].ctx
 	nr := c.rax
+	if nr < uint64(len(perSyscall)) {
+		perSyscall[nr]++
+	}
 	a := [6]uint64{c.rdi, c.rsi, c.rdx, c.r10, c.r8, c.r9}
 	r := syscall(i, nr, &a)
 	if r != noReturn {
