@@ -115,8 +115,8 @@ func deadlines() error {
 		return err
 	}
 	defer c.Close()
-	c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
 	start := time.Now()
+	c.SetReadDeadline(start.Add(300 * time.Millisecond))
 	_, err = c.Read(make([]byte, 1))
 	took := time.Since(start)
 	ne, ok := err.(net.Error)
