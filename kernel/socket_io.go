@@ -22,10 +22,16 @@ func (r *ring) write(b []byte) int {
 			}
 		}
 		off := pos % pageSize
-		c := copy(bytesAt(r.pages[pg]+uintptr(off), pageSize-off), b[w:])
+		// Never past the page, the free room (bytes beyond it are unread
+		// data at the head), or what is left to write.
+		c := pageSize - off
 		if room := ringSize - r.n; c > room {
 			c = room
 		}
+		if left := len(b) - w; c > left {
+			c = left
+		}
+		copy(bytesAt(r.pages[pg]+uintptr(off), c), b[w:w+c])
 		r.n += c
 		w += c
 	}
