@@ -66,6 +66,7 @@ type socket struct {
 	wrShut   bool  // shutdown(SHUT_WR) here: the peer reads EOF
 	peerGone bool  // the peer closed or shut down writing
 	reset    bool  // the peer vanished with data unread: ECONNRESET
+	linger0  bool  // SO_LINGER on with a zero timeout: close resets the peer
 	soError  int32
 	rcvbuf   int32
 	sndbuf   int32
@@ -575,7 +576,7 @@ func closeSocket(k int) {
 			releaseSocket(c)
 		}
 	}
-	detachPeer(k, s.rx.n > 0)
+	detachPeer(k, s.rx.n > 0 || s.linger0) // an abortive close, as a RST
 	releaseSocket(k)
 }
 

@@ -284,6 +284,7 @@ const (
 	soProtocol   = 38
 	soDomain     = 39
 	soAcceptconn = 30
+	soLinger     = 13
 
 	ipprotoTCP  = 6
 	ipprotoIPv6 = 41
@@ -325,6 +326,12 @@ func sysSetsockopt(fd, level, name, val, n uint64) uint64 {
 			return errno(eINVAL)
 		}
 		s.v6only = v != 0
+	case level == solSocket && name == soLinger: // struct linger {int onoff, linger}
+		if n < 8 || !userOK(uintptr(val), 8, false) {
+			return errno(eINVAL)
+		}
+		l := ptr[[2]int32](uintptr(val))
+		s.linger0 = l[0] != 0 && l[1] == 0
 	default:
 		if slot := optSlot(level, name); slot >= 0 {
 			s.opts[slot] = v
