@@ -177,6 +177,10 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 		return sysRenameat(a[0], a[1], a[2], a[3], 0)
 	case 316:
 		return sysRenameat(a[0], a[1], a[2], a[3], a[4])
+	case 86: // link
+		return sysLinkat(atFDCWD, a[0], atFDCWD, a[1], 0)
+	case 265:
+		return sysLinkat(a[0], a[1], a[2], a[3], a[4])
 	case 89: // readlink
 		return sysReadlinkat(atFDCWD, a[0], a[1], a[2])
 	case 267:

@@ -98,11 +98,18 @@ func sysEpollCtl(epfd, op, fd, ev uint64) uint64 {
 	if e.kind != fdEpoll {
 		return errno(eINVAL)
 	}
-	if _, ok := getFD(fd); !ok {
+	target, ok := getFD(fd)
+	if !ok {
 		return errno(eBADF)
 	}
 	if fd == epfd {
 		return errno(eINVAL)
+	}
+	if op == epollCtlAdd && !pollable(target) {
+		// Linux answers EPERM for files that cannot be polled (regular
+		// files, directories, /dev/null…); the runtime then treats them as
+		// always ready and refuses deadlines on them.
+		return errno(ePERM)
 	}
 	ep := int(e.obj)
 	k := findInterest(ep, int32(fd))
@@ -147,6 +154,16 @@ func sysEpollCtl(epfd, op, fd, ev uint64) uint64 {
 	it.pending = readiness(int(fd))
 	epollWakeWaiters()
 	return 0
+}
+
+// pollable reports whether epoll can watch e: everything but memfs files
+// other than the console devices.
+func pollable(e *fdEntry) bool {
+	if e.kind != fdFile {
+		return true
+	}
+	dev, isDev := memfs.Device(memfs.File(e.obj))
+	return isDev && (dev == memfs.DevStdin || dev == memfs.DevStdout || dev == memfs.DevStderr)
 }
 
 // dropInterest removes a closed descriptor from every epoll set.

@@ -298,3 +298,15 @@ func sysUmask(mask uint64) uint64 {
 	umask = mask & 0o777
 	return old
 }
+
+func sysLinkat(olddirfd, oldpath, newdirfd, newpath, flags uint64) uint64 {
+	od, op, r := pathArgs(olddirfd, oldpath)
+	if r != 0 {
+		return r
+	}
+	nd, np, r := pathArgs(newdirfd, newpath)
+	if r != 0 {
+		return r
+	}
+	return errnoOf(memfs.Link(od, op, nd, np, int(flags)))
+}

@@ -14,7 +14,8 @@ const maxBundleBytes = 64 << 20
 
 // TestFiles returns the files a test of p may read, as absolute host
 // paths: the regular files in the package directory, its testdata tree
-// (directories and symbolic links included), and the parts of GOROOT that
+// (directories and symbolic links included), its other subdirectories as
+// empty directories, and the parts of GOROOT that
 // standard tests read (lib/time for time zones, src/testdata for shared
 // test inputs), all under their real paths (GuestGOROOT, RealDir), not
 // the build's shadow GOROOT. Hidden files and directories are skipped. The guest's /tmp
@@ -41,9 +42,11 @@ func (b *Builder) TestFiles(p *Package) ([]string, error) {
 		return nil, err
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") || e.IsDir() {
+		if strings.HasPrefix(e.Name(), ".") || e.Name() == "testdata" {
 			continue
 		}
+		// Subdirectories (other packages) come as empty directories, so
+		// that a listing of the package directory matches the host's.
 		fi, err := e.Info()
 		if err != nil {
 			return nil, err
