@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -55,6 +56,9 @@ func runHelper(kind, dir, arg string) error {
 		}
 	case "crasher":
 		// Commit until killed, some commits large enough to write packs.
+		// The line on stdout tells the test the writer is running, so
+		// a slow start on a loaded machine cannot eat the kill's delay.
+		fmt.Println("committing")
 		for i := 0; ; i++ {
 			_, err := s.Update(ctx, "main", CommitInfo{}, func(t *Tree) error {
 				for j := range 1 + (i%4)*20 {
@@ -165,7 +169,19 @@ func TestKilledWriter(t *testing.T) {
 	}
 	s.Close()
 	for trial := range trials {
-		cmd := helper(t, "crasher", dir, "")
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "GOBI_STORE_HELPER=crasher", "GOBI_STORE_DIR="+dir, "GOBI_STORE_ARG=")
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+			t.Fatalf("trial %d: the writer did not start: %v", trial, err)
+		}
 		time.Sleep(time.Duration(5+rand.IntN(40)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()

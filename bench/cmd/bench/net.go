@@ -1,0 +1,311 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gobi-os/gobi/bench/internal/timed"
+	"github.com/gobi-os/gobi/bench/linuxguest"
+	"github.com/gobi-os/gobi/internal/vm"
+)
+
+// serverPkg is the program the net group runs in every guest.
+const serverPkg = "./bench/net/server"
+
+// Guest ports of serverPkg (its defaults).
+const (
+	guestHTTPPort = 8080
+	guestSinkPort = 9000
+)
+
+// netTarget is one place the server runs.
+type netTarget struct {
+	name string
+	// start starts the server with its HTTP and sink ports reachable on
+	// the host's loopback at httpPort and sinkPort, and returns once it
+	// answers HTTP.
+	start func(ctx context.Context, httpPort, sinkPort int) (*timed.Proc, error)
+	ram   int64 // guest RAM bytes; 0 for the host process
+	err   error // why the target is not measured
+}
+
+// netResult is what the net group measured for one target.
+type netResult struct {
+	up, firstOK time.Duration // process start to "network up" and to the first HTTP 200
+	reqs        []float64     // wrk requests/s, per run
+	bulk        []float64     // bulk throughput into the guest, MB/s, per run
+	touched     int64         // guest RAM touched after the runs, bytes
+	failures    []string      // wrk's reports of failed requests, per run that had any
+}
+
+func runNet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := flag.NewFlagSet("net", flag.ContinueOnError)
+	c.register(fs)
+	runs := fs.Int("runs", 3, "wrk and bulk runs per target; the median is reported")
+	dur := fs.Duration("d", 10*time.Second, "duration of each wrk run")
+	conns := fs.Int("c", 8, "wrk connections")
+	bulk := fs.Duration("bulk", 5*time.Second, "duration of each bulk-throughput run")
+	mem := fs.String("m", "256M", "guest memory (QEMU -m syntax)")
+	host := fs.Bool("host", true, "also measure the server as a plain host process, for scale")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 || *runs < 1 {
+		return fmt.Errorf("net: want flags only and -runs >= 1")
+	}
+	if _, err := lookWrk(); err != nil {
+		return err
+	}
+	cleanup, err := c.setup(stderr)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	targets, err := netTargets(ctx, &c, *mem, *host, stderr)
+	if err != nil {
+		return err
+	}
+	results := make([]netResult, len(targets))
+	for i := range targets {
+		t := &targets[i]
+		if t.err != nil {
+			continue
+		}
+		r, err := measureNet(ctx, t, *runs, *dur, *conns, *bulk, stderr)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			t.err = err
+			fmt.Fprintf(stderr, "%s: %v\n", t.name, err)
+			continue
+		}
+		results[i] = r
+	}
+	printNet(stdout, netReport{mem: *mem, runs: *runs, dur: *dur, conns: *conns, bulk: *bulk, targets: targets, results: results})
+	return nil
+}
+
+// netTargets prepares the server for gobi, the Linux guest and the host.
+func netTargets(ctx context.Context, c *common, mem string, host bool, log io.Writer) ([]netTarget, error) {
+	mib, err := vm.ParseMemory(mem)
+	if err != nil {
+		return nil, err
+	}
+	ram := int64(mib) << 20
+	linux, err := prepareLinux(ctx, c, serverPkg, true, log)
+	if err != nil {
+		return nil, err
+	}
+	targets := []netTarget{gobiNetTarget(ctx, c, mem, ram, log), {
+		name: "Linux guest",
+		ram:  ram,
+		start: func(ctx context.Context, httpPort, sinkPort int) (*timed.Proc, error) {
+			cmd, err := linux.command(mem, forwards(httpPort, sinkPort), nil)
+			if err != nil {
+				return nil, err
+			}
+			return startServer(ctx, cmd, "linuxguest: network up", httpPort)
+		},
+	}}
+	if host {
+		bin := filepath.Join(c.work, "server.host")
+		if err := linuxguest.BuildStatic(ctx, serverPkg, bin); err != nil {
+			return nil, err
+		}
+		targets = append(targets, netTarget{
+			name: "host process",
+			start: func(ctx context.Context, httpPort, sinkPort int) (*timed.Proc, error) {
+				cmd := []string{bin, "-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-sink", fmt.Sprintf("127.0.0.1:%d", sinkPort)}
+				return startServer(ctx, cmd, "server: listening", httpPort)
+			},
+		})
+	}
+	return targets, nil
+}
+
+// gobiNetTarget prepares the server as a Gobi image, run with gobi run's
+// port forwards. Until Gobi has networking (its own issue) the target
+// reports why it cannot be measured and the table says so.
+func gobiNetTarget(ctx context.Context, c *common, mem string, ram int64, log io.Writer) netTarget {
+	t := netTarget{name: "gobi run", ram: ram}
+	g, err := buildGobi(ctx, c, log)
+	if err != nil {
+		t.err = err
+		return t
+	}
+	image, _, err := g.build(ctx, c, serverPkg, log)
+	if err != nil {
+		t.err = err
+		return t
+	}
+	t.start = func(ctx context.Context, httpPort, sinkPort int) (*timed.Proc, error) {
+		var flags []string
+		for _, f := range []struct{ host, guest int }{{httpPort, guestHTTPPort}, {sinkPort, guestSinkPort}} {
+			flags = append(flags, "-p", fmt.Sprintf("127.0.0.1:%d:%d", f.host, f.guest))
+		}
+		p, err := startServer(ctx, g.runCommand(mem, flags, image), "gobi: network up", httpPort)
+		if errors.Is(err, errNotUp) {
+			return nil, fmt.Errorf("not yet supported (Gobi networking, issue 3): %w", err)
+		}
+		return p, err
+	}
+	return t
+}
+
+// forwards returns QEMU hostfwd rules for the server's two ports.
+func forwards(httpPort, sinkPort int) []string {
+	return []string{
+		fmt.Sprintf("tcp:127.0.0.1:%d-:%d", httpPort, guestHTTPPort),
+		fmt.Sprintf("tcp:127.0.0.1:%d-:%d", sinkPort, guestSinkPort),
+	}
+}
+
+// errNotUp reports that a guest never said its network was up.
+var errNotUp = errors.New("the guest's network did not come up")
+
+// serverUpTimeout bounds a guest's boot to a serving HTTP server.
+const serverUpTimeout = 3 * time.Minute
+
+// startServer starts cmd, waits for the line starting with ready (the
+// guest's network is up: connecting earlier can hang in QEMU's user
+// networking), then polls HTTP until it answers 200.
+func startServer(ctx context.Context, cmd []string, ready string, httpPort int) (*timed.Proc, error) {
+	ctx, cancel := context.WithTimeout(ctx, serverUpTimeout)
+	defer cancel()
+	p, err := timed.Start(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.Log.Wait(ctx, func(l timed.Line) bool { return strings.HasPrefix(l.Text, ready) }); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("%w: no %q line (%v); output:\n%s", errNotUp, ready, err, tail(p.Log.Text(), 20))
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d/", httpPort)
+	client := &http.Client{Timeout: 5 * time.Second}
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			p.Stop()
+			return nil, fmt.Errorf("no HTTP 200 from %s (last error: %v); output:\n%s", url, err, tail(p.Log.Text(), 20))
+		case <-p.Done():
+			return nil, fmt.Errorf("server exited before answering HTTP; output:\n%s", tail(p.Log.Text(), 20))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// measureNet boots one target and runs wrk and the bulk test against it.
+func measureNet(ctx context.Context, t *netTarget, runs int, dur time.Duration, conns int, bulk time.Duration, log io.Writer) (netResult, error) {
+	httpPort, err := freePort()
+	if err != nil {
+		return netResult{}, err
+	}
+	sinkPort, err := freePort()
+	if err != nil {
+		return netResult{}, err
+	}
+	fmt.Fprintf(log, "%s: starting the server\n", t.name)
+	p, err := t.start(ctx, httpPort, sinkPort)
+	if err != nil {
+		return netResult{}, err
+	}
+	defer p.Stop()
+	var r netResult
+	r.firstOK = p.Log.Since()
+	if l, ok := p.Log.First(func(l timed.Line) bool {
+		return strings.Contains(l.Text, "network up") || strings.HasPrefix(l.Text, "server: listening")
+	}); ok {
+		r.up = l.At
+	}
+	for i := 0; i < runs; i++ {
+		fmt.Fprintf(log, "%s: wrk run %d/%d\n", t.name, i+1, runs)
+		rps, failed, err := runWrk(ctx, fmt.Sprintf("http://127.0.0.1:%d/", httpPort), dur, conns)
+		if err != nil {
+			return r, err
+		}
+		if failed != "" {
+			r.failures = append(r.failures, fmt.Sprintf("wrk run %d: %s", i+1, failed))
+		}
+		r.reqs = append(r.reqs, rps)
+	}
+	for i := 0; i < runs; i++ {
+		fmt.Fprintf(log, "%s: bulk run %d/%d\n", t.name, i+1, runs)
+		mbs, err := bulkSend(ctx, fmt.Sprintf("127.0.0.1:%d", sinkPort), bulk)
+		if err != nil {
+			return r, err
+		}
+		r.bulk = append(r.bulk, mbs)
+	}
+	if t.ram > 0 {
+		if r.touched, err = timed.GuestTouched(p.Pid(), t.ram); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// freePort returns a TCP port on the host's loopback that is free now.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// bulkSend streams data to the sink for about d, then half-closes and
+// waits for the sink's byte count: the throughput is what the program
+// received, divided by the time until it confirmed it, in MB/s.
+func bulkSend(ctx context.Context, addr string, d time.Duration) (float64, error) {
+	var dialer net.Dialer
+	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return 0, fmt.Errorf("bulk: %w", err)
+	}
+	defer conn.Close()
+	// No read or write may hang the benchmark, whatever the guest does.
+	conn.SetDeadline(time.Now().Add(d + time.Minute))
+	buf := make([]byte, 64<<10)
+	start := time.Now()
+	var sent int64
+	for time.Since(start) < d {
+		n, err := conn.Write(buf)
+		sent += int64(n)
+		if err != nil {
+			return 0, fmt.Errorf("bulk: after %d bytes: %w", sent, err)
+		}
+	}
+	if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
+		return 0, fmt.Errorf("bulk: %w", err)
+	}
+	reply, err := io.ReadAll(io.LimitReader(conn, 64))
+	if err != nil {
+		return 0, fmt.Errorf("bulk: reading the sink's count: %w", err)
+	}
+	elapsed := time.Since(start)
+	got, err := strconv.ParseInt(strings.TrimSpace(string(reply)), 10, 64)
+	if err != nil || got != sent {
+		return 0, fmt.Errorf("bulk: sent %d bytes, the sink answered %q", sent, reply)
+	}
+	return float64(got) / 1e6 / elapsed.Seconds(), nil
+}

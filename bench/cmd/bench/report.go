@@ -1,0 +1,187 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// bootReport is everything the boot group prints.
+type bootReport struct {
+	pkg      string
+	mem      string
+	n        int
+	targets  []bootTarget
+	results  [][]bootResult // per target, per boot
+	smallest []uint64       // per target, MiB; 0 if not measured
+}
+
+// printBoot prints the boot table. The ratio column compares the Linux guest
+// (the last target) with gobi's QEMU invocation (the second), which is timed
+// the same way: from QEMU's process start.
+func printBoot(w io.Writer, r bootReport) {
+	fmt.Fprintf(w, "\nboot: %s, QEMU TCG microvm, -m %s, median of %d boots, %s\n",
+		r.pkg, r.mem, r.n, stamp())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := []string{""}
+	for _, t := range r.targets {
+		header = append(header, t.name)
+	}
+	header = append(header, "Linux/Gobi", "goal")
+	row(tw, header...)
+	med := func(f func(bootResult) float64) []float64 {
+		var m []float64
+		for i, rs := range r.results {
+			if r.targets[i].err != nil {
+				rs = nil // partial results of a failed target are not shown
+			}
+			var v []float64
+			for _, x := range rs {
+				v = append(v, f(x))
+			}
+			m = append(m, median(v))
+		}
+		return m
+	}
+	gobi, linux := 1, len(r.targets)-1
+	first := med(func(b bootResult) float64 { return b.first.Seconds() * 1000 })
+	exit := med(func(b bootResult) float64 { return b.exit.Seconds() * 1000 })
+	touched := med(func(b bootResult) float64 { return float64(b.touched) / (1 << 20) })
+	row(tw, append(append([]string{"start → first output"}, format(first, "%.0f ms")...), ratio(first[linux], first[gobi]), "≥20x")...)
+	row(tw, append(append([]string{"start → exit"}, format(exit, "%.0f ms")...), ratio(exit[linux], exit[gobi]), "≥20x")...)
+	var sizes []float64
+	for _, t := range r.targets {
+		sizes = append(sizes, float64(t.size)/1e6)
+	}
+	row(tw, append(append([]string{"image size"}, format(sizes, "%.1f MB")...), ratio(sizes[linux], sizes[gobi]), "≥4x")...)
+	var minMiB []float64
+	for _, m := range r.smallest {
+		minMiB = append(minMiB, float64(m))
+	}
+	row(tw, append(append([]string{"smallest -m"}, format(minMiB, "%.0f MiB")...), ratio(minMiB[linux], minMiB[gobi]), "≥4x")...)
+	row(tw, append(append([]string{"guest RAM touched"}, format(touched, "%.1f MiB")...), ratio(touched[linux], touched[gobi]), "")...)
+	tw.Flush()
+	for _, t := range r.targets {
+		if t.err != nil {
+			fmt.Fprintf(w, "%s: not measured: %v\n", t.name, firstLine(t.err.Error()))
+		}
+	}
+}
+
+// firstLine returns s up to its first newline.
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}
+
+// stamp says when the numbers were taken and how busy the host was: TCG
+// numbers scale with the CPU time the host can spare.
+func stamp() string {
+	load := "unknown"
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil && len(strings.Fields(string(b))) >= 3 {
+		load = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+	return fmt.Sprintf("%s, %d CPUs, load average %s", time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), load)
+}
+
+// row writes one tab-separated table row.
+func row(w io.Writer, cells ...string) {
+	fmt.Fprintln(w, strings.Join(cells, "\t")+"\t")
+}
+
+// format formats each value; 0 (not measured) shows as "-".
+func format(v []float64, f string) []string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = "-"
+		if x > 0 {
+			s[i] = fmt.Sprintf(f, x)
+		}
+	}
+	return s
+}
+
+// ratio formats a/b, or "-" when b is not positive.
+func ratio(a, b float64) string {
+	if b <= 0 || a <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1fx", a/b)
+}
+
+// median returns the median of v (the mean of the middle two for even
+// lengths), or 0 for none.
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// netReport is everything the net group prints.
+type netReport struct {
+	mem     string
+	runs    int
+	dur     time.Duration
+	conns   int
+	bulk    time.Duration
+	targets []netTarget // gobi first, the Linux guest second
+	results []netResult
+}
+
+// printNet prints the net table. The ratio column says how many times
+// better Gobi does than the Linux guest, whichever way a row counts as
+// better: more requests/s and MB/s, less time and memory.
+func printNet(w io.Writer, r netReport) {
+	fmt.Fprintf(w, "\nnet: bench/net/server, QEMU TCG microvm, user networking (hostfwd), -m %s, %s\n",
+		r.mem, stamp())
+	fmt.Fprintf(w, "wrk -t1 -c%d -d%v, TCP bulk %v into the guest; median of %d runs\n", r.conns, r.dur, r.bulk, r.runs)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := []string{""}
+	for _, t := range r.targets {
+		header = append(header, t.name)
+	}
+	row(tw, append(header, "Gobi gain", "goal")...)
+	col := func(f func(netResult) float64) []float64 {
+		v := make([]float64, len(r.results))
+		for i, res := range r.results {
+			if r.targets[i].err == nil {
+				v[i] = f(res)
+			}
+		}
+		return v
+	}
+	gobi, linux := 0, 1
+	line := func(name, unit string, v []float64, goal string, higherBetter bool) {
+		q := ratio(v[gobi], v[linux])
+		if !higherBetter {
+			q = ratio(v[linux], v[gobi])
+		}
+		row(tw, append(append([]string{name}, format(v, unit)...), q, goal)...)
+	}
+	line("HTTP requests/s", "%.0f", col(func(n netResult) float64 { return median(n.reqs) }), "≥1.0x", true)
+	line("TCP bulk into guest", "%.1f MB/s", col(func(n netResult) float64 { return median(n.bulk) }), "≥1.0x", true)
+	line("start → network up", "%.0f ms", col(func(n netResult) float64 { return n.up.Seconds() * 1000 }), "", false)
+	line("start → first HTTP 200", "%.0f ms", col(func(n netResult) float64 { return n.firstOK.Seconds() * 1000 }), "", false)
+	line("guest RAM touched", "%.1f MiB", col(func(n netResult) float64 { return float64(n.touched) / (1 << 20) }), "", false)
+	tw.Flush()
+	for i, t := range r.targets {
+		if t.err != nil {
+			fmt.Fprintf(w, "%s: not measured: %v\n", t.name, firstLine(t.err.Error()))
+			continue
+		}
+		for _, f := range r.results[i].failures {
+			fmt.Fprintf(w, "%s: %s\n", t.name, f)
+		}
+	}
+}
