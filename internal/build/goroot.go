@@ -128,44 +128,24 @@ func sourceFiles(fsys fs.FS, root string) ([]kernelFile, error) {
 	return files, err
 }
 
-// makeShadow builds the shadow in a temporary directory and renames it into
-// place, so that concurrent gobi commands never see half of one.
+// makeShadow builds the shadow: the real GOROOT's entries as symbolic
+// links, with the kernel's files at src/gobi/kernel.
 func makeShadow(goroot, dir string, files []kernelFile) error {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return err
+	prefix := "src/" + kernelImportPath + "/"
+	shadow := make([]kernelFile, len(files))
+	for i, f := range files {
+		shadow[i] = kernelFile{prefix + f.name, f.data}
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-goroot-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	if err := linkEntries(goroot, tmp, "src"); err != nil {
-		return err
-	}
-	src := filepath.Join(tmp, "src")
-	if err := os.Mkdir(src, 0o755); err != nil {
-		return err
-	}
-	if err := linkEntries(filepath.Join(goroot, "src"), src, "gobi"); err != nil {
-		return err
-	}
-	kdir := filepath.Join(src, filepath.FromSlash(kernelImportPath))
-	for _, f := range files {
-		file := filepath.Join(kdir, filepath.FromSlash(f.name))
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+	return writeTree(dir, shadow, func(tmp string) error {
+		if err := linkEntries(goroot, tmp, "src"); err != nil {
 			return err
 		}
-		if err := os.WriteFile(file, f.data, 0o444); err != nil {
+		src := filepath.Join(tmp, "src")
+		if err := os.Mkdir(src, 0o755); err != nil {
 			return err
 		}
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, serr := os.Stat(dir); serr == nil {
-			return nil // another gobi finished first
-		}
-		return err
-	}
-	return nil
+		return linkEntries(filepath.Join(goroot, "src"), src, "gobi")
+	})
 }
 
 // linkEntries symlinks every entry of from into to, except skip.

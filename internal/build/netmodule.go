@@ -180,23 +180,29 @@ func guestModule() (string, error) {
 	if _, err := os.Stat(dir); err == nil {
 		return dir, nil
 	}
-	if err := writeTree(dir, files); err != nil {
+	if err := writeTree(dir, files, nil); err != nil {
 		return "", fmt.Errorf("preparing gobi's guest packages in %s: %w", dir, err)
 	}
 	return dir, nil
 }
 
-// writeTree writes files into a temporary directory and renames it to dir,
-// so concurrent gobi commands never see half of it.
-func writeTree(dir string, files []kernelFile) error {
+// writeTree writes files (and whatever prepare adds first, if not nil) into
+// a temporary directory and renames it to dir, so concurrent gobi commands
+// never see half of it.
+func writeTree(dir string, files []kernelFile, prepare func(tmp string) error) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-module-")
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".tmp-"+filepath.Base(dir)+"-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	if prepare != nil {
+		if err := prepare(tmp); err != nil {
+			return err
+		}
+	}
 	for _, f := range files {
 		file := filepath.Join(tmp, filepath.FromSlash(f.name))
 		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
