@@ -177,6 +177,14 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 		return sysRenameat(a[0], a[1], a[2], a[3], 0)
 	case 316:
 		return sysRenameat(a[0], a[1], a[2], a[3], a[4])
+	case 92: // chown
+		return sysFchownat(atFDCWD, a[0], a[1], a[2], 0)
+	case 94: // lchown
+		return sysFchownat(atFDCWD, a[0], a[1], a[2], atSymlinkNofollow)
+	case 93: // fchown
+		return sysFchownat(a[0], 0, a[1], a[2], 0)
+	case 260:
+		return sysFchownat(a[0], a[1], a[2], a[3], a[4])
 	case 86: // link
 		return sysLinkat(atFDCWD, a[0], atFDCWD, a[1], 0)
 	case 265:
@@ -279,6 +287,10 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 				*ptr[uint32](uintptr(p)) = 0
 			}
 		}
+		return 0
+	case 115: // getgroups: root is in no supplementary group
+		return 0
+	case 116: // setgroups
 		return 0
 	case 111, 121, 124: // getpgrp, getpgid, getsid
 		return pid
