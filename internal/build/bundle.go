@@ -18,8 +18,9 @@ const maxBundleBytes = 64 << 20
 // empty directories, and the parts of GOROOT that
 // standard tests read (lib/time for time zones, src/testdata for shared
 // test inputs), all under their real paths (GuestGOROOT, RealDir), not
-// the build's shadow GOROOT. Hidden files and directories are skipped. The guest's /tmp
-// is its own scratch space, so a package under /tmp cannot be bundled.
+// the build's shadow GOROOT. Hidden files and directories are skipped. A
+// package under /tmp works too: bundled files are read-only in the guest,
+// wherever they are, and /tmp itself stays writable.
 func (b *Builder) TestFiles(p *Package) ([]string, error) {
 	var files []string
 	var total int64
@@ -33,9 +34,6 @@ func (b *Builder) TestFiles(p *Package) ([]string, error) {
 		}
 		files = append(files, path)
 		return nil
-	}
-	if p.RealDir == "/tmp" || strings.HasPrefix(p.RealDir, "/tmp/") {
-		return nil, fmt.Errorf("cannot test %s in %s: the guest's /tmp is its own writable scratch space, so gobi test cannot place files there; move the package out of /tmp", p.ImportPath, p.RealDir)
 	}
 	entries, err := os.ReadDir(p.RealDir)
 	if err != nil {
