@@ -83,6 +83,11 @@ type socket struct {
 	// Options a program may read back.
 	opts [8]int32
 
+	// AF_UNIX names (socket_unix.go): this socket's and its peer's.
+	uname unixName
+	rname unixName
+	gen   uint32 // counts reuses of the slot, so a datagram's sender can be named later
+
 	// Sockets whose other end is on the network (socket_ext.go): what the
 	// program sent waits in the transmit ring for the network stack.
 	ext       bool   // connected through the network stack
@@ -100,7 +105,8 @@ var (
 func allocSocket() int {
 	for k := range sockets {
 		if sockets[k].refs == 0 && sockets[k].state == ssFree && !sockets[k].announced {
-			sockets[k] = socket{refs: 1, state: ssOpen, peer: -1, rcvbuf: ringSize, sndbuf: ringSize}
+			gen := sockets[k].gen + 1
+			sockets[k] = socket{refs: 1, state: ssOpen, peer: -1, rcvbuf: ringSize, sndbuf: ringSize, gen: gen}
 			return k
 		}
 	}
@@ -111,7 +117,6 @@ func sysSocket(family, typ, proto uint64) uint64 {
 	switch family {
 	case afInet, afInet6:
 	case afUnix:
-		return errno(eAFNOSUPPORT) // no AF_UNIX yet
 	default:
 		return errno(eAFNOSUPPORT)
 	}
@@ -119,7 +124,7 @@ func sysSocket(family, typ, proto uint64) uint64 {
 	if t != sockStream && t != sockDgram || typ&^(sockTypeMask|sockNonblock|sockCloexec) != 0 {
 		return errno(eINVAL)
 	}
-	if proto != 0 && !(t == sockStream && proto == 6) && !(t == sockDgram && proto == 17) {
+	if proto != 0 && (family == afUnix || !(t == sockStream && proto == 6) && !(t == sockDgram && proto == 17)) {
 		return errno(ePROTONOSUPPORT)
 	}
 	k := allocSocket()
@@ -310,6 +315,9 @@ func sysBind(fd, addr, n uint64) uint64 {
 	if r != 0 {
 		return r
 	}
+	if sockets[k].family == afUnix {
+		return unixBind(k, addr, n)
+	}
 	a, r := readSockaddr(&sockets[k], addr, n)
 	if r != 0 {
 		return r
@@ -325,6 +333,9 @@ func sysListen(fd, backlog uint64) uint64 {
 	s := &sockets[k]
 	if s.typ != sockStream || s.state == ssConnected {
 		return errno(eINVAL)
+	}
+	if !s.bound && s.family == afUnix {
+		unixAutobind(k)
 	}
 	if !s.bound {
 		var any sockAddr
@@ -370,6 +381,9 @@ func sysConnect(fd, addr, n, nr uint64) uint64 {
 	k, r := sockOf(fd)
 	if r != 0 {
 		return r
+	}
+	if sockets[k].family == afUnix {
+		return unixConnect(k, addr, n)
 	}
 	s := &sockets[k]
 	a, r := readSockaddr(s, addr, n)
@@ -508,7 +522,11 @@ func sysAccept4(fd, addr, lenp, flags, nr uint64) uint64 {
 	}
 	c := int(s.qhead)
 	cs := &sockets[c]
-	if r := writeSockaddr(cs, cs.remote, addr, lenp); r != 0 {
+	if cs.family == afUnix {
+		if r := writeUnixAddr(&cs.rname, addr, lenp); r != 0 {
+			return r
+		}
+	} else if r := writeSockaddr(cs, cs.remote, addr, lenp); r != 0 {
 		return r
 	}
 	dequeue(k)
@@ -523,6 +541,15 @@ func sysGetsockname(fd, addr, lenp uint64, peer bool) uint64 {
 		return r
 	}
 	s := &sockets[k]
+	if s.family == afUnix {
+		if !peer {
+			return writeUnixAddr(&s.uname, addr, lenp)
+		}
+		if s.state != ssConnected {
+			return errno(eNOTCONN)
+		}
+		return writeUnixAddr(&s.rname, addr, lenp)
+	}
 	a := s.local
 	if peer {
 		if s.state != ssConnected {
@@ -612,5 +639,5 @@ func freeSocket(k int) {
 	s := &sockets[k]
 	s.rx.free()
 	s.tx.free()
-	*s = socket{}
+	*s = socket{gen: s.gen}
 }

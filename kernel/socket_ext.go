@@ -123,7 +123,7 @@ func netSource(dst *sockAddr) ([16]byte, bool) {
 // network: a listener, or a bound datagram socket, on a non-loopback address.
 func announceBound(k int) {
 	s := &sockets[k]
-	if pumpEventfd < 0 || s.announced || !s.bound || s.state == ssFree || s.state == ssClosing {
+	if pumpEventfd < 0 || s.family == afUnix || s.announced || !s.bound || s.state == ssFree || s.state == ssClosing {
 		return
 	}
 	if s.typ == sockStream && s.state != ssListening {

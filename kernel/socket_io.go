@@ -120,6 +120,9 @@ func sockSend(k int, b []byte, flags, addr, addrlen, nr uint64) uint64 {
 
 func dgramSend(k int, b []byte, addr, addrlen uint64) uint64 {
 	s := &sockets[k]
+	if s.family == afUnix {
+		return unixDgramSend(k, b, addr, addrlen)
+	}
 	dst := s.remote
 	if addr != 0 {
 		a, r := readSockaddr(s, addr, addrlen)
@@ -181,11 +184,17 @@ func sockRecv(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
 		var h [dgramHdr]byte
 		s.rx.read(h[:], 0, true)
 		size := int(get16(h[0:]))
-		var from sockAddr
-		from.port = get16(h[2:])
-		copy(from.ip[:], h[4:])
-		if r := writeSockaddr(s, from, addr, lenp); r != 0 {
-			return r
+		if s.family == afUnix {
+			if r := writeUnixSender(h[4:12], addr, lenp); r != 0 {
+				return r
+			}
+		} else {
+			var from sockAddr
+			from.port = get16(h[2:])
+			copy(from.ip[:], h[4:])
+			if r := writeSockaddr(s, from, addr, lenp); r != 0 {
+				return r
+			}
 		}
 		n := size
 		if n > len(b) {
@@ -217,7 +226,7 @@ func sockRecv(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
 		return blockRetry(fdSocket, int32(k), nr)
 	}
 	n := s.rx.read(b, 0, peek)
-	if addr != 0 {
+	if addr != 0 && s.family != afUnix {
 		if r := writeSockaddr(s, s.remote, addr, lenp); r != 0 {
 			return r
 		}

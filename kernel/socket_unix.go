@@ -1,0 +1,263 @@
+package kernel
+
+import (
+	"unsafe"
+
+	"github.com/gobi-os/gobi/kernel/memfs"
+)
+
+// AF_UNIX sockets (unix(7)): stream and datagram sockets named by a path in
+// the file system or by an abstract name (a leading NUL byte). A bound path
+// is a file in memfs, so it shows up, collides with existing files
+// (EADDRINUSE) and is removed with unlink, as on Linux; the file is a regular
+// one rather than a socket node. Connected streams share the loopback
+// machinery: a send writes into the peer's receive ring.
+
+const unixPathMax = 108
+
+// unixName is a sun_path: a pathname, or an abstract name starting with 0.
+type unixName struct {
+	b [unixPathMax]byte
+	n uint8 // 0: unnamed
+}
+
+func (u *unixName) equal(v *unixName) bool {
+	return u.n != 0 && u.n == v.n && u.b == v.b
+}
+
+// readUnixAddr parses a struct sockaddr_un of n bytes.
+func readUnixAddr(addr, n uint64) (unixName, uint64) {
+	var u unixName
+	if n < 2 || n > 2+unixPathMax || !userOK(uintptr(addr), uintptr(n), false) {
+		return u, errno(eINVAL)
+	}
+	b := bytesAt(uintptr(addr), int(n))
+	if get16(b) != afUnix {
+		return u, errno(eINVAL)
+	}
+	p := b[2:]
+	if len(p) > 0 && p[0] != 0 { // a pathname ends at its NUL
+		for k := 0; k < len(p) && p[k] != 0; k++ {
+			u.n++
+		}
+	} else {
+		u.n = uint8(len(p))
+	}
+	copy(u.b[:], p[:u.n])
+	return u, 0
+}
+
+// writeUnixAddr stores u as a struct sockaddr_un; the length is Linux's:
+// the family, the name and, for a pathname, its NUL.
+func writeUnixAddr(u *unixName, addr, lenp uint64) uint64 {
+	if addr == 0 {
+		return 0
+	}
+	if !userOK(uintptr(lenp), 4, true) {
+		return errno(eFAULT)
+	}
+	var tmp [2 + unixPathMax + 1]byte
+	put16(tmp[0:], afUnix)
+	copy(tmp[2:], u.b[:u.n])
+	size := 2 + int(u.n)
+	if u.n > 0 && u.b[0] != 0 {
+		size++ // the pathname's NUL
+	}
+	l := ptr[uint32](uintptr(lenp))
+	n := int(*l)
+	if n > size {
+		n = size
+	}
+	if n < 0 || !userOK(uintptr(addr), uintptr(n), true) {
+		return errno(eFAULT)
+	}
+	copy(bytesAt(uintptr(addr), n), tmp[:n])
+	*l = uint32(size)
+	return 0
+}
+
+// isPath reports whether u names a file (not abstract, not unnamed).
+func (u *unixName) isPath() bool { return u.n > 0 && u.b[0] != 0 }
+
+func (u *unixName) path() string {
+	return unsafe.String(&u.b[0], int(u.n))
+}
+
+// unixFind returns the socket of type typ bound to u (listening, for streams).
+func unixFind(u *unixName, typ uint16) int {
+	for j := range sockets {
+		o := &sockets[j]
+		if o.family == afUnix && o.typ == typ && o.state != ssFree && o.uname.equal(u) && (typ == sockDgram || o.state == ssListening) {
+			return j
+		}
+	}
+	return -1
+}
+
+func unixBind(k int, addr, n uint64) uint64 {
+	s := &sockets[k]
+	if s.bound {
+		return errno(eINVAL)
+	}
+	u, r := readUnixAddr(addr, n)
+	if r != 0 {
+		return r
+	}
+	if u.n == 0 {
+		unixAutobind(k)
+		return 0
+	}
+	if u.isPath() {
+		f, er := memfs.Open(cwd, u.path(), memfs.O_CREAT|memfs.O_EXCL|memfs.O_WRONLY, uint32(0o777&^umask))
+		if er == memfs.EEXIST {
+			return errno(eADDRINUSE)
+		}
+		if er != 0 {
+			return errno(int(er))
+		}
+		memfs.Close(f)
+	} else {
+		for j := range sockets {
+			if sockets[j].family == afUnix && sockets[j].uname.equal(&u) {
+				return errno(eADDRINUSE)
+			}
+		}
+	}
+	s.uname = u
+	s.bound = true
+	return 0
+}
+
+var unixAutoname uint32
+
+// unixAutobind gives s an abstract name of five hex digits, as Linux does.
+func unixAutobind(k int) {
+	s := &sockets[k]
+	for {
+		unixAutoname = (unixAutoname + 1) & 0xfffff
+		var u unixName
+		u.n = 6
+		for d := 0; d < 5; d++ {
+			u.b[5-d] = "0123456789abcdef"[unixAutoname>>(4*uint(d))&15]
+		}
+		taken := false
+		for j := range sockets {
+			if sockets[j].family == afUnix && sockets[j].uname.equal(&u) {
+				taken = true
+			}
+		}
+		if !taken {
+			s.uname = u
+			s.bound = true
+			return
+		}
+	}
+}
+
+func unixConnect(k int, addr, n uint64) uint64 {
+	s := &sockets[k]
+	u, r := readUnixAddr(addr, n)
+	if r != 0 {
+		return r
+	}
+	if u.n == 0 {
+		return errno(eINVAL)
+	}
+	if s.typ == sockDgram {
+		s.rname = u
+		s.state = ssConnected
+		return 0
+	}
+	switch s.state {
+	case ssConnected:
+		return errno(eISCONN)
+	case ssListening:
+		return errno(eINVAL)
+	}
+	l := unixFind(&u, sockStream)
+	if l < 0 {
+		if u.isPath() {
+			var st memfs.Stat
+			if er := memfs.StatAt(cwd, u.path(), &st, 0); er != 0 {
+				return errno(int(er))
+			}
+		}
+		return errno(eCONNREFUSED)
+	}
+	ls := &sockets[l]
+	if ls.qn >= int(ls.backlog) {
+		return errno(eAGAIN)
+	}
+	srv := allocSocket()
+	if srv < 0 {
+		return errno(eNFILE)
+	}
+	ss := &sockets[srv]
+	ss.refs = 0 // owned by the accept queue until accepted
+	ss.family, ss.typ, ss.state, ss.bound = afUnix, sockStream, ssConnected, true
+	ss.uname = ls.uname
+	ss.rname = s.uname
+	ss.peer = int32(k)
+	s = &sockets[k]
+	s.rname = ls.uname
+	s.peer = int32(srv)
+	s.state = ssConnected
+	enqueue(l, srv)
+	objectChanged(fdSocket, int32(l))
+	return 0
+}
+
+// Unix datagrams carry their sender in the record header as its socket
+// slot and that slot's generation, so a sender that has since closed reads
+// as unnamed rather than as whoever took the slot.
+func unixDgramSend(k int, b []byte, addr, addrlen uint64) uint64 {
+	s := &sockets[k]
+	dst := s.rname
+	if addr != 0 {
+		u, r := readUnixAddr(addr, addrlen)
+		if r != 0 {
+			return r
+		}
+		dst = u
+	} else if s.state != ssConnected {
+		return errno(eDESTADDRREQ)
+	}
+	if len(b) > ringSize-dgramHdr {
+		return errno(eMSGSIZE)
+	}
+	j := unixFind(&dst, sockDgram)
+	if j < 0 {
+		if dst.isPath() {
+			var st memfs.Stat
+			if er := memfs.StatAt(cwd, dst.path(), &st, 0); er != 0 {
+				return errno(int(er))
+			}
+		}
+		return errno(eCONNREFUSED)
+	}
+	o := &sockets[j]
+	if ringSize-o.rx.n < dgramHdr+len(b) {
+		return errno(eAGAIN) // the receiver is full (unix datagrams are never dropped)
+	}
+	var h [dgramHdr]byte
+	put16(h[0:], uint16(len(b)))
+	put32(h[4:], uint32(k))
+	put32(h[8:], s.gen)
+	o.rx.write(h[:])
+	o.rx.write(b)
+	objectChanged(fdSocket, int32(j))
+	return uint64(len(b))
+}
+
+// writeUnixSender names a datagram's sender from its record header.
+func writeUnixSender(h []byte, addr, lenp uint64) uint64 {
+	k, gen := int(get32(h[0:])), get32(h[4:])
+	if k < 0 || k >= maxSockets || sockets[k].gen != gen || sockets[k].family != afUnix || sockets[k].uname.n == 0 {
+		// An unnamed sender: Linux returns no address at all (unix(7)).
+		if addr != 0 && userOK(uintptr(lenp), 4, true) {
+			*ptr[uint32](uintptr(lenp)) = 0
+		}
+		return 0
+	}
+	return writeUnixAddr(&sockets[k].uname, addr, lenp)
+}
