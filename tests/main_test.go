@@ -121,30 +121,35 @@ func (r result) want(t *testing.T, status int, outs, errs []string) {
 	}
 }
 
-var (
-	guestOnce sync.Once
-	guestImg  string
-	guestErr  string
-)
+// builtImage is a guest program that gobi build makes once, for all tests.
+type builtImage struct {
+	pkg, file string
+	once      sync.Once
+	path, err string
+}
 
-// guestImage builds testdata/guest into an image once, with gobi build.
-func guestImage(t *testing.T) string {
+func (b *builtImage) get(t *testing.T) string {
 	t.Helper()
-	guestOnce.Do(func() {
-		guestErr = "building the guest image failed in another test"
-		img := filepath.Join(workDir, "guest.img")
-		r := gobi(t, invocation{}, "build", "-o", img, "./tests/testdata/guest")
+	b.once.Do(func() {
+		b.err = "building " + b.pkg + " failed in another test"
+		img := filepath.Join(workDir, b.file)
+		r := gobi(t, invocation{}, "build", "-o", img, b.pkg)
 		if r.status != 0 {
-			guestErr = fmt.Sprintf("gobi build of the guest program: status %d\n%s", r.status, r.stderr)
+			b.err = fmt.Sprintf("gobi build %s: status %d\n%s", b.pkg, r.status, r.stderr)
 			return
 		}
-		guestImg = img
+		b.path = img
 	})
-	if guestImg == "" {
-		t.Fatal(guestErr)
+	if b.path == "" {
+		t.Fatal(b.err)
 	}
-	return guestImg
+	return b.path
 }
+
+var guest = &builtImage{pkg: "./tests/testdata/guest", file: "guest.img"}
+
+// guestImage builds testdata/guest into an image once, with gobi build.
+func guestImage(t *testing.T) string { return guest.get(t) }
 
 // runGuest boots the guest image in one of its modes, bounded by -timeout.
 func runGuest(t *testing.T, inv invocation, flags []string, mode string, args ...string) result {

@@ -15,7 +15,6 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -27,32 +26,13 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 )
 
-var (
-	netGuestOnce sync.Once
-	netGuestImg  string
-	netGuestErr  string
-)
+var netGuest = &builtImage{pkg: "./tests/testdata/netguest", file: "netguest.img"}
 
 // netGuestImage builds testdata/netguest once.
-func netGuestImage(t *testing.T) string {
-	t.Helper()
-	netGuestOnce.Do(func() {
-		img := filepath.Join(workDir, "netguest.img")
-		r := gobi(t, invocation{}, "build", "-o", img, "./tests/testdata/netguest")
-		if r.status != 0 {
-			netGuestErr = fmt.Sprintf("gobi build of the network guest: status %d\n%s", r.status, r.stderr)
-			return
-		}
-		netGuestImg = img
-	})
-	if netGuestImg == "" {
-		t.Fatal(netGuestErr)
-	}
-	return netGuestImg
-}
+func netGuestImage(t *testing.T) string { return netGuest.get(t) }
 
-// guest is a gobi run in the background.
-type guest struct {
+// background is a gobi run in the background.
+type background struct {
 	cmd    *exec.Cmd
 	mu     sync.Mutex
 	stdout bytes.Buffer
@@ -60,7 +40,7 @@ type guest struct {
 	done   chan struct{}
 }
 
-func (g *guest) output() (string, string) {
+func (g *background) output() (string, string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.stdout.String(), g.stderr.String()
@@ -80,11 +60,11 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 // startGuest runs gobi with args in the background (wrapped by prefix, such
 // as ip netns exec) and waits until the guest says its network is up. It is
 // stopped with SIGTERM when the test ends.
-func startGuest(t *testing.T, prefix []string, args ...string) *guest {
+func startGuest(t *testing.T, prefix []string, args ...string) *background {
 	t.Helper()
 	all := append(append([]string{}, prefix...), gobiBin)
 	all = append(all, args...)
-	g := &guest{cmd: exec.Command(all[0], all[1:]...), done: make(chan struct{})}
+	g := &background{cmd: exec.Command(all[0], all[1:]...), done: make(chan struct{})}
 	g.cmd.Dir = repo
 	g.cmd.Stdout = lockedWriter{&g.mu, &g.stdout}
 	g.cmd.Stderr = lockedWriter{&g.mu, &g.stderr}
