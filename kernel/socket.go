@@ -17,11 +17,12 @@ const (
 	afInet  = 2
 	afInet6 = 10
 
-	sockStream   = 1
-	sockDgram    = 2
-	sockTypeMask = 0xf
-	sockNonblock = 0x800
-	sockCloexec  = 0x80000
+	sockStream    = 1
+	sockSeqpacket = 5 // AF_UNIX only: a stream that keeps message boundaries
+	sockDgram     = 2
+	sockTypeMask  = 0xf
+	sockNonblock  = 0x800
+	sockCloexec   = 0x80000
 
 	msgPeek     = 0x2
 	msgDontwait = 0x40
@@ -121,7 +122,7 @@ func sysSocket(family, typ, proto uint64) uint64 {
 		return errno(eAFNOSUPPORT)
 	}
 	t := typ & sockTypeMask
-	if t != sockStream && t != sockDgram || typ&^(sockTypeMask|sockNonblock|sockCloexec) != 0 {
+	if t != sockStream && t != sockDgram && !(t == sockSeqpacket && family == afUnix) || typ&^(sockTypeMask|sockNonblock|sockCloexec) != 0 {
 		return errno(eINVAL)
 	}
 	if proto != 0 && (family == afUnix || !(t == sockStream && proto == 6) && !(t == sockDgram && proto == 17)) {
@@ -331,7 +332,7 @@ func sysListen(fd, backlog uint64) uint64 {
 		return r
 	}
 	s := &sockets[k]
-	if s.typ != sockStream || s.state == ssConnected {
+	if s.typ == sockDgram || s.state == ssConnected {
 		return errno(eINVAL)
 	}
 	if !s.bound && s.family == afUnix {

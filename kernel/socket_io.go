@@ -107,6 +107,9 @@ func sockSend(k int, b []byte, flags, addr, addrlen, nr uint64) uint64 {
 	if sockets[p].rdShut {
 		return uint64(len(b)) // the peer discards what it will never read
 	}
+	if s.typ == sockSeqpacket {
+		return seqpacketSend(k, p, b, nonblock, nr)
+	}
 	w := sockets[p].rx.write(b)
 	if w == 0 && len(b) > 0 {
 		if nonblock {
@@ -224,6 +227,9 @@ func sockRecv(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
 			return errno(eAGAIN)
 		}
 		return blockRetry(fdSocket, int32(k), nr)
+	}
+	if s.typ == sockSeqpacket {
+		return seqpacketRecv(k, b, flags)
 	}
 	n := s.rx.read(b, 0, peek)
 	if addr != 0 && s.family != afUnix {

@@ -163,7 +163,10 @@ func unixConnect(k int, addr, n uint64) uint64 {
 	if u.n == 0 {
 		return errno(eINVAL)
 	}
-	if s.typ == sockDgram {
+	if s.typ == sockDgram { // the peer must exist; datagrams then go to it
+		if unixFind(&u, sockDgram) < 0 {
+			return unixMissing(&u)
+		}
 		s.rname = u
 		s.state = ssConnected
 		return 0
@@ -174,15 +177,9 @@ func unixConnect(k int, addr, n uint64) uint64 {
 	case ssListening:
 		return errno(eINVAL)
 	}
-	l := unixFind(&u, sockStream)
+	l := unixFind(&u, s.typ)
 	if l < 0 {
-		if u.isPath() {
-			var st memfs.Stat
-			if er := memfs.StatAt(cwd, u.path(), &st, 0); er != 0 {
-				return errno(int(er))
-			}
-		}
-		return errno(eCONNREFUSED)
+		return unixMissing(&u)
 	}
 	ls := &sockets[l]
 	if ls.qn >= int(ls.backlog) {
@@ -194,7 +191,7 @@ func unixConnect(k int, addr, n uint64) uint64 {
 	}
 	ss := &sockets[srv]
 	ss.refs = 0 // owned by the accept queue until accepted
-	ss.family, ss.typ, ss.state, ss.bound = afUnix, sockStream, ssConnected, true
+	ss.family, ss.typ, ss.state, ss.bound = afUnix, s.typ, ssConnected, true
 	ss.uname = ls.uname
 	ss.rname = s.uname
 	ss.peer = int32(k)
@@ -205,6 +202,18 @@ func unixConnect(k int, addr, n uint64) uint64 {
 	enqueue(l, srv)
 	objectChanged(fdSocket, int32(l))
 	return 0
+}
+
+// unixMissing is the error for a name no socket serves: ENOENT when the
+// path does not exist, ECONNREFUSED when nothing listens there.
+func unixMissing(u *unixName) uint64 {
+	if u.isPath() {
+		var st memfs.Stat
+		if er := memfs.StatAt(cwd, u.path(), &st, 0); er != 0 {
+			return errno(int(er))
+		}
+	}
+	return errno(eCONNREFUSED)
 }
 
 // Unix datagrams carry their sender in the record header as its socket
@@ -227,13 +236,7 @@ func unixDgramSend(k int, b []byte, addr, addrlen uint64) uint64 {
 	}
 	j := unixFind(&dst, sockDgram)
 	if j < 0 {
-		if dst.isPath() {
-			var st memfs.Stat
-			if er := memfs.StatAt(cwd, dst.path(), &st, 0); er != 0 {
-				return errno(int(er))
-			}
-		}
-		return errno(eCONNREFUSED)
+		return unixMissing(&dst)
 	}
 	o := &sockets[j]
 	if ringSize-o.rx.n < dgramHdr+len(b) {
@@ -260,4 +263,47 @@ func writeUnixSender(h []byte, addr, lenp uint64) uint64 {
 		return 0
 	}
 	return writeUnixAddr(&sockets[k].uname, addr, lenp)
+}
+
+// A SOCK_SEQPACKET stream keeps each send whole: it goes into the peer's
+// ring as one record, [len u32] + the bytes, or not at all.
+const seqHdr = 4
+
+func seqpacketSend(k, p int, b []byte, nonblock bool, nr uint64) uint64 {
+	if len(b) > ringSize-seqHdr {
+		return errno(eMSGSIZE)
+	}
+	r := &sockets[p].rx
+	if ringSize-r.n < seqHdr+len(b) {
+		if nonblock {
+			return errno(eAGAIN)
+		}
+		return blockRetry(fdSocket, int32(k), nr)
+	}
+	var h [seqHdr]byte
+	put32(h[:], uint32(len(b)))
+	r.write(h[:])
+	r.write(b)
+	objectChanged(fdSocket, int32(p))
+	return uint64(len(b))
+}
+
+// seqpacketRecv takes one record; what does not fit in b is discarded
+// (MSG_TRUNC reports the record's length instead).
+func seqpacketRecv(k int, b []byte, flags uint64) uint64 {
+	s := &sockets[k]
+	var h [seqHdr]byte
+	s.rx.read(h[:], 0, true)
+	size := int(get32(h[:]))
+	n := s.rx.read(b[:min(size, len(b))], seqHdr, true)
+	if flags&msgPeek == 0 {
+		s.rx.drop(seqHdr + size)
+		if s.peer >= 0 {
+			objectChanged(fdSocket, s.peer)
+		}
+	}
+	if flags&msgTrunc != 0 {
+		return uint64(size)
+	}
+	return uint64(n)
 }

@@ -202,9 +202,11 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 	case 269, 439:
 		return sysFaccessat(a[0], a[1], a[2])
 	case 90: // chmod
-		return sysFchmodat(atFDCWD, a[0], a[1])
+		return sysFchmodat(atFDCWD, a[0], a[1], 0)
 	case 268:
-		return sysFchmodat(a[0], a[1], a[2])
+		return sysFchmodat(a[0], a[1], a[2], 0)
+	case 452: // fchmodat2
+		return sysFchmodat(a[0], a[1], a[2], a[3])
 	case 91:
 		return sysFchmod(a[0], a[1])
 	case 77:

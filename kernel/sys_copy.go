@@ -146,6 +146,9 @@ func sysCopyFileRange(in, offIn, out, offOut, n, flags, nr uint64) uint64 {
 	if n > maxIO {
 		n = maxIO
 	}
+	if sameRangeOverlap(fin, fout, offIn, offOut, n) {
+		return errno(eINVAL) // as Linux: a file copied onto itself, overlapping
+	}
 	var inOff, outOff *int64
 	var inV, outV int64
 	if offIn != 0 {
@@ -211,4 +214,25 @@ func sysCopyFileRange(in, offIn, out, offOut, n, flags, nr uint64) uint64 {
 		*ptr[int64](uintptr(offOut)) = outV
 	}
 	return total
+}
+
+// sameRangeOverlap reports whether in and out are the same file and the n
+// bytes to copy from one position overlap those at the other.
+func sameRangeOverlap(in, out memfs.File, offIn, offOut, n uint64) bool {
+	var a, b memfs.Stat
+	if memfs.Fstat(in, &a) != 0 || memfs.Fstat(out, &b) != 0 || a.Ino != b.Ino {
+		return false
+	}
+	pos := func(f memfs.File, p uint64) int64 {
+		if p != 0 && userOK(uintptr(p), 8, false) {
+			return *ptr[int64](uintptr(p))
+		}
+		cur, _ := memfs.Seek(f, 0, memfs.SEEK_CUR)
+		return cur
+	}
+	d := pos(in, offIn) - pos(out, offOut)
+	if d < 0 {
+		d = -d
+	}
+	return uint64(d) < n
 }

@@ -232,12 +232,12 @@ func sysFaccessat(dirfd, path, mode uint64) uint64 {
 	return errnoOf(memfs.Access(d, p, uint32(mode), 0))
 }
 
-func sysFchmodat(dirfd, path, mode uint64) uint64 {
+func sysFchmodat(dirfd, path, mode, flags uint64) uint64 {
 	d, p, r := pathArgs(dirfd, path)
 	if r != 0 {
 		return r
 	}
-	return errnoOf(memfs.Chmod(d, p, uint32(mode), 0))
+	return errnoOf(memfs.Chmod(d, p, uint32(mode), int(flags)))
 }
 
 func sysFchmod(fd, mode uint64) uint64 {
