@@ -12,7 +12,7 @@ const (
 	maxEpolls    = 32
 	maxInterests = 4096
 	maxEventfds  = 64
-	maxPipes     = 32
+	maxPipes     = 1024
 
 	epollIn      = 0x001
 	epollPri     = 0x002
