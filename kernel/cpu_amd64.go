@@ -38,12 +38,9 @@ func idleAddr() uintptr
 
 // Model-specific registers (Intel SDM vol. 4).
 const (
-	msrEFER   = 0xC0000080
-	msrSTAR   = 0xC0000081
-	msrLSTAR  = 0xC0000082
-	msrFMASK  = 0xC0000084
-	msrFSBase = 0xC0000100
-	msrGSBase = 0xC0000101
+	msrSTAR  = 0xC0000081
+	msrLSTAR = 0xC0000082
+	msrFMASK = 0xC0000084
 )
 
 // Control register bits (Intel SDM vol. 3 §2.5).

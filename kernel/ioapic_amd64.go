@@ -16,11 +16,6 @@ func ioapicWrite(reg uint32, v uint32) {
 	*ptr[uint32](ioapicBase + 0x10) = v
 }
 
-func ioapicRead(reg uint32) uint32 {
-	*ptr[uint32](ioapicBase) = reg
-	return *ptr[uint32](ioapicBase + 0x10)
-}
-
 // ioapicRoute programs line irq: fixed delivery to the boot CPU (APIC ID 0),
 // active high, level triggered, masked if mask is set.
 func ioapicRoute(irq int, mask bool) {

@@ -10,18 +10,13 @@ package kernel
 const (
 	maxSig = 64
 
-	sigHUP   = 1
-	sigINT   = 2
-	sigQUIT  = 3
 	sigILL   = 4
 	sigTRAP  = 5
-	sigABRT  = 6
 	sigBUS   = 7
 	sigFPE   = 8
 	sigKILL  = 9
 	sigSEGV  = 11
 	sigPIPE  = 13
-	sigTERM  = 15
 	sigCHLD  = 17
 	sigCONT  = 18
 	sigSTOP  = 19
@@ -34,9 +29,7 @@ const (
 	sigDFL = 0
 	sigIGN = 1
 
-	saSiginfo   = 0x4
 	saOnstack   = 0x08000000
-	saRestorer  = 0x04000000
 	saNodefer   = 0x40000000
 	saResethand = 0x80000000
 

@@ -26,7 +26,6 @@ const (
 
 	msgPeek     = 0x2
 	msgDontwait = 0x40
-	msgWaitall  = 0x100
 	msgNosignal = 0x4000
 	msgTrunc    = 0x20
 

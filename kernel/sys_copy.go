@@ -10,8 +10,9 @@ import "github.com/gobi-os/gobi/kernel/memfs"
 var bounce [65536]byte
 
 // copyOut moves up to n bytes from memfs file in (at *off, or its offset
-// when off is nil) to descriptor out, stopping at the first short write.
-func copyOut(in memfs.File, off *int64, outfd uint64, n uint64, nr uint64) uint64 {
+// when off is nil) through write, which answers as write(2) does, stopping at
+// the first short write. Bytes read but not written are given back.
+func copyOut(in memfs.File, off *int64, n uint64, write func([]byte) uint64) uint64 {
 	var total uint64
 	for total < n {
 		chunk := uint64(len(bounce))
@@ -34,7 +35,7 @@ func copyOut(in memfs.File, off *int64, outfd uint64, n uint64, nr uint64) uint6
 		if k == 0 {
 			break
 		}
-		w := writeKernel(outfd, bounce[:k], nr)
+		w := write(bounce[:k])
 		if w == noReturn || int64(w) < 0 {
 			// Nothing of this chunk went out: give the bytes back.
 			if off == nil {
@@ -116,8 +117,9 @@ func sysSendfile(out, in, offp, n, nr uint64) uint64 {
 	if n > maxIO {
 		n = maxIO
 	}
+	write := func(b []byte) uint64 { return writeKernel(out, b, nr) }
 	if offp == 0 {
-		return copyOut(f, nil, out, n, nr)
+		return copyOut(f, nil, n, write)
 	}
 	if !userOK(uintptr(offp), 8, true) {
 		return errno(eFAULT)
@@ -126,7 +128,7 @@ func sysSendfile(out, in, offp, n, nr uint64) uint64 {
 	if off < 0 {
 		return errno(eINVAL)
 	}
-	res := copyOut(f, &off, out, n, nr)
+	res := copyOut(f, &off, n, write)
 	*ptr[int64](uintptr(offp)) = off
 	return res
 }
@@ -165,48 +167,20 @@ func sysCopyFileRange(in, offIn, out, offOut, n, flags, nr uint64) uint64 {
 		outV = *ptr[int64](uintptr(offOut))
 		outOff = &outV
 	}
-	var total uint64
-	for total < n {
-		chunk := uint64(len(bounce))
-		if n-total < chunk {
-			chunk = n - total
-		}
-		var k int
-		var er memfs.Errno
-		if inOff != nil {
-			k, er = memfs.Pread(fin, bounce[:chunk], *inOff)
-		} else {
-			k, er = memfs.Read(fin, bounce[:chunk])
-		}
-		if er != 0 || k == 0 {
-			if total == 0 && er != 0 {
-				return errno(int(er))
-			}
-			break
-		}
+	total := copyOut(fin, inOff, n, func(b []byte) uint64 {
 		var w int
+		var er memfs.Errno
 		if outOff != nil {
-			w, er = memfs.Pwrite(fout, bounce[:k], *outOff)
+			w, er = memfs.Pwrite(fout, b, *outOff)
+			*outOff += int64(w)
 		} else {
-			w, er = memfs.Write(fout, bounce[:k])
+			w, er = memfs.Write(fout, b)
 		}
 		if er != 0 {
-			if total == 0 {
-				return errno(int(er))
-			}
-			break
+			return errno(int(er))
 		}
-		if inOff != nil {
-			*inOff += int64(w)
-		}
-		if outOff != nil {
-			*outOff += int64(w)
-		}
-		total += uint64(w)
-		if w < k {
-			break
-		}
-	}
+		return uint64(w)
+	})
 	if inOff != nil {
 		*ptr[int64](uintptr(offIn)) = inV
 	}

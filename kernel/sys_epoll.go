@@ -15,7 +15,6 @@ const (
 	maxPipes     = 1024
 
 	epollIn      = 0x001
-	epollPri     = 0x002
 	epollOut     = 0x004
 	epollErr     = 0x008
 	epollHup     = 0x010

@@ -212,11 +212,9 @@ func sysLseek(fd, off, whence uint64) uint64 {
 }
 
 const (
-	tcgets     = 0x5401
-	tiocgwinsz = 0x5413
-	fionbio    = 0x5421
-	fioclex    = 0x5451
-	fionclex   = 0x5450
+	fionbio  = 0x5421
+	fioclex  = 0x5451
+	fionclex = 0x5450
 )
 
 func sysIoctl(fd, req, arg uint64) uint64 {

@@ -4,8 +4,6 @@ package kernel
 // a unikernel has no files to map).
 
 const (
-	mapShared         = 0x01
-	mapPrivate        = 0x02
 	mapFixed          = 0x10
 	mapAnonymous      = 0x20
 	mapFixedNoreplace = 0x100000

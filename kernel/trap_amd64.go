@@ -9,8 +9,6 @@ const (
 	vecDB       = 1
 	vecBP       = 3
 	vecUD       = 6
-	vecNM       = 7
-	vecDF       = 8
 	vecGP       = 13
 	vecPF       = 14
 	vecMF       = 16

@@ -72,21 +72,3 @@ func storeTrace(dir string, commits int, writesOnly bool) (*result, error) {
 	return res, nil
 }
 
-// storeCheck returns the tree hash of main, to check that every backend
-// built the same tree.
-func storeTreeOf(dir string) (string, error) {
-	st, err := store.Open(dir, nil)
-	if err != nil {
-		return "", err
-	}
-	defer st.Close()
-	h, err := st.Head("main")
-	if err != nil {
-		return "", err
-	}
-	c, err := st.ReadCommit(h)
-	if err != nil {
-		return "", err
-	}
-	return c.Tree.String(), nil
-}
