@@ -59,8 +59,11 @@ type pipe struct {
 var (
 	epolls    [maxEpolls]epollInst
 	interests [maxInterests]interest
-	eventfds  [maxEventfds]eventfd
-	pipes     [maxPipes]pipe
+	// interestHi bounds the used part of interests: every readiness change
+	// scans it, so it must not cost the whole table.
+	interestHi int
+	eventfds   [maxEventfds]eventfd
+	pipes      [maxPipes]pipe
 )
 
 func sysEpollCreate(arg uint64, legacy bool) uint64 {
@@ -80,7 +83,7 @@ func sysEpollCreate(arg uint64, legacy bool) uint64 {
 }
 
 func findInterest(ep int, fd int32) int {
-	for k := range interests {
+	for k := range interests[:interestHi] {
 		if interests[k].used && int(interests[k].ep) == ep && interests[k].fd == fd {
 			return k
 		}
@@ -135,6 +138,7 @@ func sysEpollCtl(epfd, op, fd, ev uint64) uint64 {
 			return errno(eNOMEM)
 		}
 		interests[k] = interest{used: true, ep: int16(ep), fd: int32(fd)}
+		interestHi = max(interestHi, k+1)
 	case epollCtlMod:
 		if k < 0 {
 			return errno(eNOENT)
@@ -167,7 +171,7 @@ func pollable(e *fdEntry) bool {
 
 // dropInterest removes a closed descriptor from every epoll set.
 func dropInterest(fd int) {
-	for k := range interests {
+	for k := range interests[:interestHi] {
 		if interests[k].used && interests[k].fd == int32(fd) {
 			interests[k] = interest{}
 		}
@@ -222,7 +226,7 @@ func readiness(fd int) uint32 {
 // objectChanged marks every interest in descriptors naming (kind, obj) and
 // completes epoll waits that now have events.
 func objectChanged(kind fdKind, obj int32) {
-	for k := range interests {
+	for k := range interests[:interestHi] {
 		it := &interests[k]
 		if it.used && fds[it.fd].kind == kind && fds[it.fd].obj == obj {
 			it.pending |= readiness(int(it.fd))
@@ -234,7 +238,7 @@ func objectChanged(kind fdKind, obj int32) {
 
 // stdinChanged is objectChanged for every descriptor on the console input.
 func stdinChanged() {
-	for k := range interests {
+	for k := range interests[:interestHi] {
 		it := &interests[k]
 		if it.used && fds[it.fd].kind == fdFile {
 			if dev, isDev := memfs.Device(memfs.File(fds[it.fd].obj)); isDev && dev == memfs.DevStdin {
@@ -248,7 +252,7 @@ func stdinChanged() {
 // collect writes up to max ready events of ep to buf.
 func collect(ep int, buf uintptr, max int) int {
 	n := 0
-	for k := range interests {
+	for k := range interests[:interestHi] {
 		if n == max {
 			break
 		}
