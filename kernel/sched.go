@@ -101,11 +101,7 @@ func schedule() {
 	}
 	setCur(next)
 	if next != idleTID {
-		deliverSignals(next)
-		if threads[next].state != tsRunnable { // a fatal signal ended it
-			schedule()
-			return
-		}
+		deliverSignals(next) // a fatal signal powers off and never returns
 	}
 	deadline := sliceEnd
 	for i := 1; i < maxThreads; i++ {

@@ -435,23 +435,33 @@ func sysConnect(fd, addr, n, nr uint64) uint64 {
 			return r
 		}
 	}
-	srv := allocSocket()
+	srv := connectPeer(k, l)
 	if srv < 0 {
 		return errno(eNFILE)
 	}
+	sockets[srv].local, sockets[srv].remote = a, s.local
+	s.remote = a
+	return 0
+}
+
+// connectPeer makes the server side of a connection from socket k to
+// listener l: a new socket linked to k as its peer, both connected, queued
+// for accept(2). The caller fills in the addresses. It answers the new
+// socket, or -1 when the socket table is full.
+func connectPeer(k, l int) int {
+	srv := allocSocket()
+	if srv < 0 {
+		return -1
+	}
 	ss := &sockets[srv]
 	ss.refs = 0 // owned by the accept queue until accepted
-	ss.family, ss.typ, ss.state, ss.bound = ls.family, sockStream, ssConnected, true
-	ss.local = a
-	ss.remote = s.local
+	ss.family, ss.typ, ss.state, ss.bound = sockets[l].family, sockets[l].typ, ssConnected, true
 	ss.peer = int32(k)
-	s = &sockets[k]
-	s.remote = a
-	s.peer = int32(srv)
-	s.state = ssConnected
+	sockets[k].peer = int32(srv)
+	sockets[k].state = ssConnected
 	enqueue(l, srv)
 	objectChanged(fdSocket, int32(l))
-	return 0
+	return srv
 }
 
 // enqueue appends connection c to listener l's accept queue.

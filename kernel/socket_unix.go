@@ -185,22 +185,12 @@ func unixConnect(k int, addr, n uint64) uint64 {
 	if ls.qn >= int(ls.backlog) {
 		return errno(eAGAIN)
 	}
-	srv := allocSocket()
+	srv := connectPeer(k, l)
 	if srv < 0 {
 		return errno(eNFILE)
 	}
-	ss := &sockets[srv]
-	ss.refs = 0 // owned by the accept queue until accepted
-	ss.family, ss.typ, ss.state, ss.bound = afUnix, s.typ, ssConnected, true
-	ss.uname = ls.uname
-	ss.rname = s.uname
-	ss.peer = int32(k)
-	s = &sockets[k]
+	sockets[srv].uname, sockets[srv].rname = ls.uname, s.uname
 	s.rname = ls.uname
-	s.peer = int32(srv)
-	s.state = ssConnected
-	enqueue(l, srv)
-	objectChanged(fdSocket, int32(l))
 	return 0
 }
 
