@@ -182,16 +182,9 @@ func readSockaddr(s *socket, addr, n uint64) (sockAddr, uint64) {
 	return a, 0
 }
 
-// writeSockaddr stores a in the caller's buffer (addr, *lenp), truncating
-// as Linux does, and sets *lenp to the full size.
+// writeSockaddr stores a in the caller's buffer (addr, *lenp) as
+// sockaddr_in or sockaddr_in6.
 func writeSockaddr(s *socket, a sockAddr, addr, lenp uint64) uint64 {
-	if addr == 0 {
-		return 0
-	}
-	if !userOK(uintptr(lenp), 4, true) {
-		return errno(eFAULT)
-	}
-	l := ptr[uint32](uintptr(lenp))
 	var tmp [28]byte
 	size := 16
 	if s.family == afInet6 {
@@ -203,15 +196,29 @@ func writeSockaddr(s *socket, a sockAddr, addr, lenp uint64) uint64 {
 		copy(tmp[4:8], a.ip[12:])
 	}
 	tmp[2], tmp[3] = byte(a.port>>8), byte(a.port)
+	return putSockaddr(tmp[:size], addr, lenp)
+}
+
+// putSockaddr copies the encoded address sa to the caller's buffer (addr,
+// *lenp), truncating to *lenp as Linux does, and sets *lenp to the full
+// size (accept(2), getsockname(2)). A nil addr asks for nothing.
+func putSockaddr(sa []byte, addr, lenp uint64) uint64 {
+	if addr == 0 {
+		return 0
+	}
+	if !userOK(uintptr(lenp), 4, true) {
+		return errno(eFAULT)
+	}
+	l := ptr[uint32](uintptr(lenp))
 	n := int(*l)
-	if n > size {
-		n = size
+	if n > len(sa) {
+		n = len(sa)
 	}
 	if n < 0 || !userOK(uintptr(addr), uintptr(n), true) {
 		return errno(eFAULT)
 	}
-	copy(bytesAt(uintptr(addr), n), tmp[:n])
-	*l = uint32(size)
+	copy(bytesAt(uintptr(addr), n), sa[:n])
+	*l = uint32(len(sa))
 	return 0
 }
 
@@ -403,6 +410,14 @@ func sysConnect(fd, addr, n, nr uint64) uint64 {
 		s.state = ssConnected
 		return 0
 	}
+	switch s.state {
+	case ssConnected:
+		return errno(eISCONN)
+	case ssConnecting:
+		return errno(eALREADY)
+	case ssListening:
+		return errno(eINVAL)
+	}
 	if !isLocal(&a.ip) {
 		return connectExt(k, a, nr)
 	}
@@ -413,14 +428,6 @@ func sysConnect(fd, addr, n, nr uint64) uint64 {
 		} else {
 			a.ip[15] = 1
 		}
-	}
-	switch s.state {
-	case ssConnected:
-		return errno(eISCONN)
-	case ssConnecting:
-		return errno(eALREADY)
-	case ssListening:
-		return errno(eINVAL)
 	}
 	l := findListener(s.family, a)
 	if l < 0 {

@@ -50,30 +50,14 @@ func readUnixAddr(addr, n uint64) (unixName, uint64) {
 // writeUnixAddr stores u as a struct sockaddr_un; the length is Linux's:
 // the family, the name and, for a pathname, its NUL.
 func writeUnixAddr(u *unixName, addr, lenp uint64) uint64 {
-	if addr == 0 {
-		return 0
-	}
-	if !userOK(uintptr(lenp), 4, true) {
-		return errno(eFAULT)
-	}
 	var tmp [2 + unixPathMax + 1]byte
 	put16(tmp[0:], afUnix)
 	copy(tmp[2:], u.b[:u.n])
 	size := 2 + int(u.n)
-	if u.n > 0 && u.b[0] != 0 {
+	if u.isPath() {
 		size++ // the pathname's NUL
 	}
-	l := ptr[uint32](uintptr(lenp))
-	n := int(*l)
-	if n > size {
-		n = size
-	}
-	if n < 0 || !userOK(uintptr(addr), uintptr(n), true) {
-		return errno(eFAULT)
-	}
-	copy(bytesAt(uintptr(addr), n), tmp[:n])
-	*l = uint32(size)
-	return 0
+	return putSockaddr(tmp[:size], addr, lenp)
 }
 
 // isPath reports whether u names a file (not abstract, not unnamed).
