@@ -71,4 +71,3 @@ func storeTrace(dir string, commits int, writesOnly bool) (*result, error) {
 	res.setLatency(lat)
 	return res, nil
 }
-
