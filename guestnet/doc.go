@@ -3,7 +3,8 @@
 //
 // Its init attaches the network pump to the kernel at once, so connections
 // the program opens early wait for the network instead of failing; it then
-// finds the virtio-net device, starts its driver and gVisor's stack, and
+// finds the network card — the virtio-net device in a VM, the launcher's host
+// descriptor in the sandbox (drivers/fdnet) — starts gVisor's stack over it, and
 // configures the interface from the boot arguments (gobi.ip, gobi.gw,
 // gobi.dns) or by DHCP, in the background. When the interface has its
 // address it publishes /etc/resolv.conf and logs "network up <addr>", which

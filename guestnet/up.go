@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gobi-os/gobi/drivers/virtio"
+	"github.com/gobi-os/gobi/drivers/fdnet"
 	"github.com/gobi-os/gobi/drivers/virtio/virtionet"
 	"github.com/gobi-os/gobi/netstack"
 	"github.com/gobi-os/gobi/platform"
@@ -34,7 +34,11 @@ func init() {
 		platform.Log("network: " + err.Error())
 		return
 	}
-	m, line, ok := findNet()
+	nic, ok, err := findNIC()
+	if err != nil {
+		platform.Log("network: " + err.Error())
+		return
+	}
 	if !ok {
 		return // no network card (-net none): loopback only
 	}
@@ -44,7 +48,7 @@ func init() {
 	}
 	configured := make(chan struct{})
 	go func() {
-		if err := up(wake, m, line, cfg, dhcp, configured); err != nil {
+		if err := up(wake, nic, cfg, dhcp, configured); err != nil {
 			platform.Log("network: " + err.Error())
 			close(configured)
 		}
@@ -62,17 +66,36 @@ func init() {
 // configureWait bounds how long the program waits for its address.
 const configureWait = 10 * time.Second
 
-// up starts the driver, the stack and the pump; it returns only on failure.
-func up(wakeFile *os.File, m *virtio.MMIO, line int, cfg netstack.Config, dhcp bool, configured chan<- struct{}) error {
-	nic, err := virtionet.New(m, dma{})
+// findNIC returns the network card: the sandbox's host descriptor, or the
+// VM's virtio-net device with its interrupt served. ok is false when there
+// is none.
+func findNIC() (nic netstack.NIC, ok bool, err error) {
+	if platform.Sandboxed() {
+		fd, err := platform.HostNetFD()
+		if err != nil {
+			return nil, false, nil
+		}
+		d, err := fdnet.New(fd)
+		return d, err == nil, err
+	}
+	m, line, ok := findNet()
+	if !ok {
+		return nil, false, nil
+	}
+	d, err := virtionet.New(m, dma{})
 	if err != nil {
-		return err
+		return nil, false, err
 	}
 	irq, err := platform.IRQ(line)
 	if err != nil {
-		return fmt.Errorf("interrupt line %d: %w", line, err)
+		return nil, false, fmt.Errorf("interrupt line %d: %w", line, err)
 	}
-	go serveIRQ(irq, line, nic)
+	go serveIRQ(irq, line, d)
+	return d, true, nil
+}
+
+// up starts the stack and the pump over nic; it returns only on failure.
+func up(wakeFile *os.File, nic netstack.NIC, cfg netstack.Config, dhcp bool, configured chan<- struct{}) error {
 	st, err := netstack.New(nic)
 	if err != nil {
 		return err

@@ -1,6 +1,6 @@
-package kernel
+//go:build !gobisandbox
 
-import "unsafe"
+package kernel
 
 // State the boot path and the trap entry share with assembly.
 var (
@@ -16,16 +16,6 @@ var (
 )
 
 const kstackSize = 65536 // must match KSTACK_SIZE in asm_amd64.h
-
-// fakeG stands in for the runtime's g while kernel code runs: Go function
-// prologues compare SP against stackguard0 at offset 16 (runtime/runtime2.go,
-// type g), so its bounds are the kernel stack's. The rest is zero, so any
-// runtime code that reaches for g.m faults at once instead of corrupting state.
-type fakeG struct {
-	stackLo, stackHi         uintptr
-	stackguard0, stackguard1 uintptr
-	_                        [60]uintptr
-}
 
 // kmain runs once, on the kernel stack, before the Go runtime exists. It
 // brings the machine up, creates the first thread at the runtime's own entry
@@ -96,10 +86,3 @@ func powerOff() {
 	outb(0xf4, 0)
 	halt()
 }
-
-// ptr converts an address for kernel access. Physical memory is identity
-// mapped, so a physical address works as well as a user virtual one.
-func ptr[T any](addr uintptr) *T { return *(**T)(unsafe.Pointer(&addr)) }
-
-// bytesAt returns the n bytes at addr as a slice (never retained in globals).
-func bytesAt(addr uintptr, n int) []byte { return unsafe.Slice(ptr[byte](addr), n) }

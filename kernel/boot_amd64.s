@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 // PVH entry: the boot path from 32-bit protected mode to the first Go code.
 //
 // QEMU (-kernel), Xen (PVH domU), Firecracker and cloud-hypervisor enter at the

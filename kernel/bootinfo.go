@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // The PVH boot information (Xen public/arch-x86/hvm/start_info.h): version 1
@@ -5,18 +7,7 @@ package kernel
 
 const (
 	startInfoMagic = 0x336ec578
-	maxRegions     = 64
-	maxCmdline     = 65536
 	e820RAM        = 1
-)
-
-type memRegion struct{ start, end uintptr }
-
-var (
-	ramRegions [maxRegions]memRegion
-	nRAM       int
-	cmdline    [maxCmdline]byte
-	cmdlineLen int
 )
 
 // parseBootInfo copies what the kernel needs out of hvm_start_info before any

@@ -43,3 +43,10 @@ func unsafeString(b []byte) string {
 	}
 	return unsafe.String(&b[0], len(b))
 }
+
+// ptr converts an address for kernel access. In the VM, physical memory is
+// identity mapped, so a physical address works as well as a user virtual one.
+func ptr[T any](addr uintptr) *T { return *(**T)(unsafe.Pointer(&addr)) }
+
+// bytesAt returns the n bytes at addr as a slice (never retained in globals).
+func bytesAt(addr uintptr, n int) []byte { return unsafe.Slice(ptr[byte](addr), n) }

@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // Clocks. Monotonic time comes from the TSC, converted with a fixed-point

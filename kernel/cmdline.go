@@ -4,19 +4,25 @@ package kernel
 // gobi.argv, gobi.env and gobi.cwd are NUL-terminated lists in unpadded
 // base64url, so any byte can pass through QEMU's -append.
 
-const maxArgBytes = 1 << 17
+const (
+	maxArgBytes = 1 << 17
+	maxCmdline  = 65536
+)
 
 var (
-	argBuf  [maxArgBytes]byte // argv then envp strings, each NUL-terminated
-	argLen  int
-	argc    int
-	envc    int
-	envOff  int // where the environment starts in argBuf
-	cwdBuf  [4096]byte
-	cwdLen  int
-	tscKHz  uint64
-	debug   bool
-	argvSet bool
+	cmdline    [maxCmdline]byte // from hvm_start_info, or GOBI_BOOT in the sandbox
+	cmdlineLen int
+	argBuf     [maxArgBytes]byte // argv then envp strings, each NUL-terminated
+	argLen     int
+	argc       int
+	envc       int
+	envOff     int // where the environment starts in argBuf
+	cwdBuf     [4096]byte
+	cwdLen     int
+	tscKHz     uint64
+	debug      bool
+	argvSet    bool
+	strict     bool // gobi.strict=1, sandbox only: forbidden calls kill the process
 )
 
 func parseCmdline() {
@@ -45,6 +51,8 @@ func parseCmdline() {
 			tscKHz = atou(w[len("gobi.tsc_khz="):])
 		case hasPrefix(w, "gobi.debug="):
 			debug = len(w) > len("gobi.debug=") && w[len("gobi.debug=")] == '1'
+		case hasPrefix(w, "gobi.strict="):
+			strict = len(w) > len("gobi.strict=") && w[len("gobi.strict=")] == '1'
 		}
 	}
 	n, ok := b64decode(argBuf[:], argv)

@@ -3,8 +3,10 @@ package kernel
 import "github.com/gobi-os/gobi/kernel/memfs"
 
 // The console: the program's stdin, stdout and stderr on COM1/COM2, and the
-// host's control records on COM3 (docs/hostabi.md). The UARTs are polled at
-// every scheduling point, which the timer makes at least every time slice.
+// host's control records on COM3 (docs/hostabi.md). In the VM these are
+// UARTs polled at every scheduling point, which the timer makes at least
+// every time slice; in the sandbox they are the launcher's sockets
+// (sandbox_console.go), polled whenever a reader waits.
 
 const stdinBufSize = 4096
 

@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // Leaf CPU primitives, defined in cpu_amd64.s.
@@ -8,7 +10,6 @@ func outl(port uint16, v uint32)
 func inl(port uint16) uint32
 func rdmsr(msr uint32) uint64
 func wrmsr(msr uint32, v uint64)
-func cpuid(leaf, sub uint32) (a, b, c, d uint32)
 func rdtsc() uint64
 func xsetbv(idx uint32, v uint64)
 func readCR0() uint64
@@ -20,10 +21,7 @@ func invlpg(addr uintptr)
 func loadGDT(gdtr uintptr)
 func loadIDT(idtr uintptr)
 func loadTR(sel uint16)
-func rdrand() (v uint64, ok bool)
-func rdseed() (v uint64, ok bool)
 func halt()
-func pause()
 func rt0Addr() uintptr
 func imageEnd() uintptr
 func textStart() uintptr

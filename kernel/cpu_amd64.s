@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 // Leaf CPU primitives: port and MSR I/O, CPUID, TSC, control registers,
 // descriptor tables. Policy stays in Go (cpu_amd64.go declares them).
 
@@ -49,17 +51,6 @@ TEXT ·wrmsr(SB),NOSPLIT,$0-16
 	MOVQ AX, DX
 	SHRQ $32, DX
 	WRMSR
-	RET
-
-// func cpuid(leaf, sub uint32) (a, b, c, d uint32)
-TEXT ·cpuid(SB),NOSPLIT,$0-24
-	MOVL leaf+0(FP), AX
-	MOVL sub+4(FP), CX
-	CPUID
-	MOVL AX, a+8(FP)
-	MOVL BX, b+12(FP)
-	MOVL CX, c+16(FP)
-	MOVL DX, d+20(FP)
 	RET
 
 // func rdtsc() uint64
@@ -142,32 +133,11 @@ TEXT ·loadTR(SB),NOSPLIT,$0-2
 	BYTE $0x0F; BYTE $0x00; BYTE $0xD8 // ltr ax
 	RET
 
-// func rdrand() (v uint64, ok bool)
-TEXT ·rdrand(SB),NOSPLIT,$0-9
-	BYTE $0x48; BYTE $0x0F; BYTE $0xC7; BYTE $0xF0 // rdrand rax
-	SETCS BX
-	MOVQ AX, v+0(FP)
-	MOVB BX, ok+8(FP)
-	RET
-
-// func rdseed() (v uint64, ok bool)
-TEXT ·rdseed(SB),NOSPLIT,$0-9
-	BYTE $0x48; BYTE $0x0F; BYTE $0xC7; BYTE $0xF8 // rdseed rax
-	SETCS BX
-	MOVQ AX, v+0(FP)
-	MOVB BX, ok+8(FP)
-	RET
-
 // func halt()
 TEXT ·halt(SB),NOSPLIT,$0-0
 	CLI
 	HLT
 	JMP -1(PC)
-
-// func pause()
-TEXT ·pause(SB),NOSPLIT,$0-0
-	PAUSE
-	RET
 
 // func rt0Addr() uintptr returns the Go runtime's Linux entry point.
 TEXT ·rt0Addr(SB),NOSPLIT,$0-8

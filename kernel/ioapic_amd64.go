@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // The I/O APIC (82093AA datasheet; Intel SDM vol. 3 §10.1) routes device

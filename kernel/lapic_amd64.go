@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // Local APIC timer in one-shot mode (Intel SDM vol. 3 §11.5.4), at its

@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // Page tables: 4-level paging (Intel SDM vol. 3 §4.5). Physical memory and

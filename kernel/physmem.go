@@ -5,7 +5,19 @@ package kernel
 // themselves (the first word of each holds the next), so the allocator needs
 // no memory of its own: a small guest keeps its RAM for the program.
 
-const pageSize = 4096
+const (
+	pageSize   = 4096
+	maxRegions = 64
+)
+
+// memRegion is a range of free memory: RAM from the boot memory map in the
+// VM, the reserved arena in the sandbox.
+type memRegion struct{ start, end uintptr }
+
+var (
+	ramRegions [maxRegions]memRegion
+	nRAM       int
+)
 
 var (
 	bumpRegion int     // index into ramRegions

@@ -12,7 +12,7 @@ func setupRandom() {
 	_, b, _, _ := cpuid(7, 0)
 	hasRDSEED = b&(1<<18) != 0
 	if !hasRDRAND && !hasRDSEED {
-		fatal("random: the CPU has neither RDSEED nor RDRAND: run QEMU with -cpu max (or host)")
+		fatal("random: the CPU has neither RDSEED nor RDRAND (a VM needs QEMU -cpu max or host)")
 	}
 }
 

@@ -1,4 +1,8 @@
+//go:build !gobisandbox
+
 package kernel
+
+import "unsafe"
 
 // The scheduler: round robin over runnable threads with a 10 ms slice, driven
 // by the local APIC timer in one-shot mode, armed for the earlier of the slice
@@ -7,67 +11,9 @@ package kernel
 
 const timeSlice = 10_000_000 // ns
 
-// block puts the running thread to sleep; ret is what its syscall returns if
-// deadline (monotonic ns, 0 = none) passes first.
-func block(kind waitKind, deadline int64, ret uint64) {
-	t := &threads[cur]
-	t.state = tsBlocked
-	t.wait = kind
-	t.deadline = deadline
-	t.timeoutRet = ret
-}
-
-// blockRetry puts the running thread to sleep until the object (kind, obj)
-// changes, then re-executes its system call: the saved rip is moved back over
-// the 2-byte SYSCALL instruction and rax restored to the call number, as
-// Linux restarts an interrupted call. A signal ends the wait with EINTR
-// instead (interrupt).
-func blockRetry(kind fdKind, obj int32, nr uint64) uint64 {
-	t := &threads[cur]
-	t.ctx.rip -= 2
-	t.ctx.rax = nr
-	t.waitObjKind = kind
-	t.waitObj = obj
-	block(waitRetry, 0, 0)
-	return noReturn
-}
-
-// wakeRetry restarts every thread waiting on (kind, obj).
-func wakeRetry(kind fdKind, obj int32) {
-	for i := 1; i < maxThreads; i++ {
-		t := &threads[i]
-		if t.state == tsBlocked && t.wait == waitRetry && t.waitObjKind == kind && t.waitObj == obj {
-			t.state = tsRunnable
-			t.wait = waitNone
-			needResched = true
-		}
-	}
-}
-
-// wake makes thread i runnable with ret as its syscall's result.
-func wake(i int, ret uint64) {
-	needResched = true
-	t := &threads[i]
-	t.state = tsRunnable
-	t.wait = waitNone
-	t.deadline = 0
-	t.ctx.rax = ret
-}
-
-// checkDeadlines wakes threads whose wait has timed out.
-func checkDeadlines(now int64) {
-	for i := 1; i < maxThreads; i++ {
-		t := &threads[i]
-		if t.state == tsBlocked && t.deadline != 0 && t.deadline <= now {
-			wake(i, t.timeoutRet)
-		}
-	}
-}
-
 var (
-	needResched bool  // a thread became runnable: reschedule at the next kernel exit
-	sliceEnd    int64 // when the running thread's time slice ends
-	timerAt     int64 // when the armed timer fires; 0 if it is not armed
+	sliceEnd int64 // when the running thread's time slice ends
+	timerAt  int64 // when the armed timer fires; 0 if it is not armed
 )
 
 // fastReturn reports whether a system call can return straight to its
@@ -116,14 +62,76 @@ func schedule() {
 	}
 }
 
-// unblockCurrent cancels a block the running thread's call started (a
-// vectored transfer that already moved data returns that instead).
-func unblockCurrent() {
-	t := &threads[cur]
-	if t.wait == waitRetry {
-		t.ctx.rip += 2
+// setupThreads creates the idle thread.
+func setupThreads() {
+	base := (uintptr(unsafe.Pointer(&fpAreas)) + 63) &^ 63
+	for i := range threads {
+		threads[i].ctx.fpaddr = uint64(base + uintptr(i)*fpAreaSize)
 	}
+	t := &threads[idleTID]
 	t.state = tsRunnable
-	t.wait = waitNone
-	t.deadline = 0
+	t.ctx.rip = uint64(idleAddr())
+	t.ctx.rsp = uint64(uintptr(unsafe.Pointer(&idleStack)) + uintptr(len(idleStack)))
+	initCPUState(t)
+	nextTID = pid
+}
+
+// initCPUState gives a fresh thread kernel segments, interrupts enabled and
+// the FPU's initial state (x87 control word 0x37f, MXCSR 0x1f80: all
+// exceptions masked, as Linux starts a process; Intel SDM vol. 1 §10.5.1).
+func initCPUState(t *thread) {
+	t.ctx.cs = selKCode
+	t.ctx.ss = selKData
+	t.ctx.rflags = 0x202
+	fp := bytesAt(uintptr(t.ctx.fpaddr), fpAreaSize)
+	clear(fp)
+	put16(fp[0:], 0x37f)
+	put32(fp[24:], 0x1f80)
+	put32(fp[28:], 0xffff) // MXCSR_MASK
+}
+
+// newThread returns a free thread slot with a fresh thread ID, or -1.
+func newThread() int {
+	for i := 1; i < maxThreads; i++ {
+		if threads[i].state == tsFree {
+			t := &threads[i]
+			fp := t.ctx.fpaddr
+			*t = thread{}
+			t.ctx.fpaddr = fp
+			t.tid = nextTID
+			nextTID++
+			t.epollFD = -1
+			nLive++
+			return i
+		}
+	}
+	return -1
+}
+
+// exitThread frees the running thread's slot and schedules another.
+func exitThread(i int) {
+	t := &threads[i]
+	if t.clearTID != 0 && userOK(t.clearTID, 4, true) {
+		*ptr[uint32](t.clearTID) = 0
+		futexWake(t.clearTID, 1)
+	}
+	t.state = tsFree
+	nLive--
+	if nLive == 0 {
+		exitProgram(0)
+	}
+}
+
+func threadByTID(tid int32) int {
+	for i := 1; i < maxThreads; i++ {
+		if threads[i].state != tsFree && threads[i].tid == tid {
+			return i
+		}
+	}
+	return -1
+}
+
+func setCur(i int) {
+	cur = i
+	curCtx = uintptr(unsafe.Pointer(&threads[i].ctx))
 }

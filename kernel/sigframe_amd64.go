@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // The x86-64 Linux signal frame (arch/x86/include/uapi/asm/sigcontext.h and

@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // Signals, with Linux semantics: per-thread masks and pending sets, a
@@ -8,15 +10,12 @@ package kernel
 // SIGSEGV handler to become a panic.
 
 const (
-	maxSig = 64
-
 	sigILL   = 4
 	sigTRAP  = 5
 	sigBUS   = 7
 	sigFPE   = 8
 	sigKILL  = 9
 	sigSEGV  = 11
-	sigPIPE  = 13
 	sigCHLD  = 17
 	sigCONT  = 18
 	sigSTOP  = 19
@@ -37,8 +36,6 @@ const (
 	ssDisable = 2
 
 	// si_code values (include/uapi/asm-generic/siginfo.h).
-	siUser     = 0
-	siKernel   = 0x80
 	siTkill    = -6
 	segvMapErr = 1
 	segvAccErr = 2
@@ -52,13 +49,6 @@ const (
 
 type sigAction struct {
 	handler, flags, restorer, mask uint64
-}
-
-// sigInfoLite is what a pending signal carries into its siginfo.
-type sigInfoLite struct {
-	code int32
-	pid  int32
-	addr uintptr
 }
 
 var (

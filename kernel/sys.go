@@ -24,97 +24,10 @@ func doSyscall(i int) {
 }
 
 func syscall(i int, nr uint64, a *[6]uint64) uint64 {
+	if r, ok := platformSyscall(i, nr, a); ok {
+		return r
+	}
 	switch nr {
-	// Memory.
-	case 9:
-		return sysMmap(a[0], a[1], a[2], a[3], a[4], a[5])
-	case 10:
-		return sysMprotect(a[0], a[1], a[2])
-	case 11:
-		return sysMunmap(a[0], a[1])
-	case 12: // brk: no heap segment; the runtime uses mmap
-		return 0
-	case 28:
-		return sysMadvise(a[0], a[1], a[2])
-	case 27: // mincore
-		return errno(eNOSYS)
-
-	// Threads and scheduling.
-	case 56:
-		return sysClone(i, a[0], a[1], a[2], a[3], a[4])
-	case 60:
-		exitThread(i)
-		return noReturn
-	case 231:
-		exitProgram(int(int32(a[0])) & 0xff)
-		return noReturn
-	case 202:
-		return sysFutex(i, a[0], a[1], a[2], a[3], a[4], a[5])
-	case 24: // sched_yield: let the next runnable thread go first
-		needResched = true
-		return 0
-	case 186: // gettid
-		return uint64(threads[i].tid)
-	case 39: // getpid
-		return pid
-	case 110: // getppid
-		return 0
-	case 218: // set_tid_address
-		threads[i].clearTID = uintptr(a[0])
-		return uint64(threads[i].tid)
-	case 158:
-		return sysArchPrctl(i, a[0], a[1])
-	case 204:
-		return sysSchedGetaffinity(a[0], a[1], a[2])
-	case 203: // sched_setaffinity: one CPU, nothing to change
-		return 0
-	case 273: // set_robust_list
-		return 0
-	case 334: // rseq: not provided, as under a kernel without it
-		return errno(eNOSYS)
-
-	// Time.
-	case 228:
-		return sysClockGettime(a[0], a[1])
-	case 229:
-		return sysClockGetres(a[0], a[1])
-	case 35:
-		return sysNanosleep(i, a[0], a[1])
-	case 230:
-		return sysClockNanosleep(i, a[0], a[1], a[2], a[3])
-	case 96:
-		return sysGettimeofday(a[0])
-	case 201: // time
-		s := walltime() / 1e9
-		if a[0] != 0 {
-			if !userOK(uintptr(a[0]), 8, true) {
-				return errno(eFAULT)
-			}
-			*ptr[int64](uintptr(a[0])) = s
-		}
-		return uint64(s)
-
-	// Signals.
-	case 13:
-		return sysRtSigaction(a[0], a[1], a[2], a[3])
-	case 14:
-		return sysRtSigprocmask(i, a[0], a[1], a[2], a[3])
-	case 15:
-		return sigreturn(i)
-	case 131:
-		return sysSigaltstack(i, a[0], a[1])
-	case 200: // tkill
-		return sysTgkill(pid, a[0], a[1])
-	case 234:
-		return sysTgkill(a[0], a[1], a[2])
-	case 62: // kill
-		return sysKill(a[0], a[1])
-	case 127: // rt_sigpending
-		return sysRtSigpending(i, a[0], a[1])
-	case 130:
-		return sysRtSigsuspend(i, a[0], a[1])
-
-	// Files, console, polling.
 	case 0:
 		return sysRead(i, a[0], a[1], a[2], nr)
 	case 1:

@@ -12,20 +12,25 @@ const (
 	sysGobiDMAAlloc = 0x6002 // (bytes) -> physical address of zeroed contiguous memory
 	sysGobiLog      = 0x6003 // (buf, n): one kernel message line to the host
 	sysGobiPublish  = 0x6004 // (path, buf, n): set a file under /etc (resolv.conf)
+	sysGobiPlatform = 0x6005 // () -> platformVM or platformSandbox
+	sysGobiHostNet  = 0x6006 // () -> the sandbox's host descriptor for Ethernet frames; ENODEV if none
+)
+
+// Platforms sysGobiPlatform reports.
+const (
+	platformVM      = 1
+	platformSandbox = 2
 )
 
 func gobiSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
 	switch nr {
-	case sysGobiIRQ:
-		return sysIRQ(a[0]), true
-	case sysGobiIRQAck:
-		if a[0] > maxIRQ || irqEventfd[a[0]] < 0 {
-			return errno(eINVAL), true
+	case sysGobiPlatform:
+		return platformID, true
+	case sysGobiHostNet:
+		if fd := hostNetFD(); fd >= 0 {
+			return uint64(fd), true
 		}
-		ioapicRoute(int(a[0]), false)
-		return 0, true
-	case sysGobiDMAAlloc:
-		return sysDMAAlloc(a[0]), true
+		return errno(eNODEV), true
 	case sysGobiLog:
 		n := a[1]
 		if n > uint64(len(klogBuf)) {
@@ -52,37 +57,4 @@ func gobiSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
 		return errnoOf(memfs.WriteFile(p, bytesAt(uintptr(a[1]), int(a[2])), 0o644)), true
 	}
 	return sysNet(i, nr, a)
-}
-
-// sysIRQ binds interrupt line irq to a new non-blocking eventfd and unmasks it.
-func sysIRQ(irq uint64) uint64 {
-	if irq > maxIRQ || irq == 0 || irq == 2 {
-		return errno(eINVAL)
-	}
-	if irqEventfd[irq] >= 0 {
-		return errno(eBUSY)
-	}
-	fd := sysEventfd2(0, efdNonblock|efdCloexec)
-	if int64(fd) < 0 {
-		return fd
-	}
-	k := fds[fd].obj
-	irqEventfd[irq] = k
-	eventfds[k].refs++ // the line keeps its own reference
-	ioapicRoute(int(irq), false)
-	return fd
-}
-
-// sysDMAAlloc hands out physically contiguous, zeroed, identity-mapped
-// memory for device rings and buffers. It is never freed: drivers allocate
-// their rings once.
-func sysDMAAlloc(n uint64) uint64 {
-	if n == 0 || n > 16<<20 {
-		return errno(eINVAL)
-	}
-	p := allocContig(int((n + pageSize - 1) / pageSize))
-	if p == 0 {
-		return errno(eNOMEM)
-	}
-	return uint64(p)
 }

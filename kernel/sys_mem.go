@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // Memory system calls: mmap, munmap, mprotect, madvise (anonymous memory only;

@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // Signal system calls.

@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // Threads: clone, futex, arch_prctl, CPU affinity.

@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // Time: clock_gettime and friends, nanosleep. There is no vDSO, so the

@@ -1,7 +1,5 @@
 package kernel
 
-import "unsafe"
-
 // Threads. The runtime's Ms are kernel threads created with clone; each has a
 // saved register context that trap entry fills and resume reloads. Thread 0 is
 // the idle thread. Everything here is indexed, never linked by pointers
@@ -88,76 +86,12 @@ var (
 	nLive     int // threads other than idle
 )
 
-// setupThreads creates the idle thread.
-func setupThreads() {
-	base := (uintptr(unsafe.Pointer(&fpAreas)) + 63) &^ 63
-	for i := range threads {
-		threads[i].ctx.fpaddr = uint64(base + uintptr(i)*fpAreaSize)
-	}
-	t := &threads[idleTID]
-	t.state = tsRunnable
-	t.ctx.rip = uint64(idleAddr())
-	t.ctx.rsp = uint64(uintptr(unsafe.Pointer(&idleStack)) + uintptr(len(idleStack)))
-	initCPUState(t)
-	nextTID = pid
-}
-
-// initCPUState gives a fresh thread kernel segments, interrupts enabled and
-// the FPU's initial state (x87 control word 0x37f, MXCSR 0x1f80: all
-// exceptions masked, as Linux starts a process; Intel SDM vol. 1 §10.5.1).
-func initCPUState(t *thread) {
-	t.ctx.cs = selKCode
-	t.ctx.ss = selKData
-	t.ctx.rflags = 0x202
-	fp := bytesAt(uintptr(t.ctx.fpaddr), fpAreaSize)
-	clear(fp)
-	put16(fp[0:], 0x37f)
-	put32(fp[24:], 0x1f80)
-	put32(fp[28:], 0xffff) // MXCSR_MASK
-}
-
-// newThread returns a free thread slot with a fresh thread ID, or -1.
-func newThread() int {
-	for i := 1; i < maxThreads; i++ {
-		if threads[i].state == tsFree {
-			t := &threads[i]
-			fp := t.ctx.fpaddr
-			*t = thread{}
-			t.ctx.fpaddr = fp
-			t.tid = nextTID
-			nextTID++
-			t.epollFD = -1
-			nLive++
-			return i
-		}
-	}
-	return -1
-}
-
-// exitThread frees the running thread's slot and schedules another.
-func exitThread(i int) {
-	t := &threads[i]
-	if t.clearTID != 0 && userOK(t.clearTID, 4, true) {
-		*ptr[uint32](t.clearTID) = 0
-		futexWake(t.clearTID, 1)
-	}
-	t.state = tsFree
-	nLive--
-	if nLive == 0 {
-		exitProgram(0)
-	}
-}
-
-func threadByTID(tid int32) int {
-	for i := 1; i < maxThreads; i++ {
-		if threads[i].state != tsFree && threads[i].tid == tid {
-			return i
-		}
-	}
-	return -1
-}
-
-func setCur(i int) {
-	cur = i
-	curCtx = uintptr(unsafe.Pointer(&threads[i].ctx))
+// fakeG stands in for the runtime's g while kernel code runs: Go function
+// prologues compare SP against stackguard0 at offset 16 (runtime/runtime2.go,
+// type g), so its bounds are the kernel stack's. The rest is zero, so any
+// runtime code that reaches for g.m faults at once instead of corrupting state.
+type fakeG struct {
+	stackLo, stackHi         uintptr
+	stackguard0, stackguard1 uintptr
+	_                        [60]uintptr
 }

@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // Trap dispatch. trap runs on the kernel stack with interrupts off after

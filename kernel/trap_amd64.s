@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 // Trap entry and exit. Every way into the kernel — an exception, an interrupt,
 // or the SYSCALL instruction — builds the same frame (struct regs in
 // trap_amd64.go) and goes through kernelEntry, which copies it into the current

@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // 16550 UART driver, polled (PC16550D datasheet; the register set QEMU's

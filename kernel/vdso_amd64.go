@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // A vDSO: the ELF shared object Linux maps into every process so that

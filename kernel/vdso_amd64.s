@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 #include "textflag.h"
 
 // vdsoClockGettime is __vdso_clock_gettime, called by the Go runtime with

@@ -1,3 +1,5 @@
+//go:build !gobisandbox
+
 package kernel
 
 // The program's address space: a sorted table of mappings (VMAs). Anonymous

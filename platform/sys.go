@@ -12,6 +12,14 @@ const (
 	sysIRQ      = 0x6000
 	sysIRQAck   = 0x6001
 	sysDMAAlloc = 0x6002
+	sysPlatform = 0x6005
+	sysHostNet  = 0x6006
+)
+
+// Platforms sysPlatform reports.
+const (
+	platformVM      = 1
+	platformSandbox = 2
 )
 
 // ErrNotGuest is returned by every call outside a Gobi guest kernel.
@@ -98,10 +106,26 @@ func Publish(path string, data []byte) error {
 	return err
 }
 
-// InGuest reports whether the program runs on the Gobi kernel. It asks with a
-// call that is harmless everywhere: acknowledging interrupt line 0, which the
-// Gobi kernel refuses with EINVAL and Linux does not know (ENOSYS).
+// InGuest reports whether the program runs on the Gobi kernel, in a VM or in
+// the sandbox. Linux does not know the call that asks (ENOSYS).
 func InGuest() bool {
-	_, err := call(sysIRQAck, 0)
-	return err != ErrNotGuest
+	_, err := call(sysPlatform, 0)
+	return err == nil
+}
+
+// Sandboxed reports whether the program runs on the Gobi kernel as a
+// seccomp-confined host process (gobi run -target sandbox), where there are
+// no devices: the network arrives on a host descriptor (HostNetFD).
+func Sandboxed() bool {
+	p, err := call(sysPlatform, 0)
+	return err == nil && p == platformSandbox
+}
+
+// HostNetFD returns the sandbox's descriptor for the network: a tap device or
+// a socketpair to gobi's user-mode network, one Ethernet frame per read or
+// write. The filter lets read and write on it through to the host.
+// syscall.ENODEV means the sandbox has no network (or this is a VM).
+func HostNetFD() (int, error) {
+	fd, err := call(sysHostNet, 0)
+	return int(fd), err
 }

@@ -124,6 +124,7 @@ func (r result) want(t *testing.T, status int, outs, errs []string) {
 // builtImage is a guest program that gobi build makes once, for all tests.
 type builtImage struct {
 	pkg, file string
+	target    string // gobi build -target; qemu if empty
 	once      sync.Once
 	path, err string
 }
@@ -133,7 +134,11 @@ func (b *builtImage) get(t *testing.T) string {
 	b.once.Do(func() {
 		b.err = "building " + b.pkg + " failed in another test"
 		img := filepath.Join(workDir, b.file)
-		r := gobi(t, invocation{}, "build", "-o", img, b.pkg)
+		args := []string{"build", "-o", img, b.pkg}
+		if b.target != "" {
+			args = append(args[:1], append([]string{"-target", b.target}, args[1:]...)...)
+		}
+		r := gobi(t, invocation{}, args...)
 		if r.status != 0 {
 			b.err = fmt.Sprintf("gobi build %s: status %d\n%s", b.pkg, r.status, r.stderr)
 			return

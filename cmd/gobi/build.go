@@ -9,7 +9,7 @@ import (
 	"github.com/gobi-os/gobi/internal/build"
 )
 
-const buildUsage = "[-target qemu|host] [-arch amd64] [-o FILE] [-tags T] [-ldflags F] [PKG]"
+const buildUsage = "[-target qemu|sandbox|host] [-arch amd64] [-o FILE] [-tags T] [-ldflags F] [PKG]"
 
 // runBuild runs `gobi build`: it compiles the main package PKG (an import
 // path or a directory, default .) into a Gobi image, or a host executable.

@@ -71,5 +71,5 @@ func (e *envFlag) Set(v string) error {
 
 // targetFlag is -target: where a program runs.
 func targetFlag(fs *flag.FlagSet) *string {
-	return fs.String("target", "qemu", "run in a Gobi `unikernel` under QEMU (qemu) or as a plain host process (host)")
+	return fs.String("target", "qemu", "run in a Gobi `unikernel` under QEMU (qemu), as a seccomp-confined process with its own TCP/IP (sandbox), or as a plain host process (host)")
 }

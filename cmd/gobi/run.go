@@ -15,7 +15,7 @@ import (
 	"github.com/gobi-os/gobi/internal/vm"
 )
 
-const runUsage = "[-target qemu|host] [-m SIZE] [-e K=V]... [-timeout DUR] [-accel auto|kvm|tcg] [-gdb PORT] [-debug] [-net user|tap:NAME|lan:NAME|none] [-p [ADDR:]HOST:GUEST[/udp]]... [-ip ADDR/PREFIX] [-gw ADDR] [-dns ADDR] PKG|IMAGE [ARGS...]"
+const runUsage = "[-target qemu|sandbox|host] [-strict] [-m SIZE] [-e K=V]... [-timeout DUR] [-accel auto|kvm|tcg] [-gdb PORT] [-debug] [-net user|tap:NAME|lan:NAME|none] [-p [ADDR:]HOST:GUEST[/udp]]... [-ip ADDR/PREFIX] [-gw ADDR] [-dns ADDR] PKG|IMAGE [ARGS...]"
 
 // forwardedSignals are passed on to the program rather than ending gobi.
 var forwardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
@@ -32,6 +32,7 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	accel := fs.String("accel", "auto", accelFlagUsage)
 	gdb := fs.Int("gdb", 0, "start halted with QEMU's gdb stub on localhost:`port`")
 	debug := fs.Bool("debug", false, "have the kernel log every unimplemented system call")
+	strict := fs.Bool("strict", false, "-target sandbox: kill the program at its first forbidden system call instead of refusing it")
 	netFlags := addNetFlags(fs)
 	if status, ok := parseFlags(fs, args, vm.ExitFailure); !ok {
 		return status
@@ -70,6 +71,20 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return fail(err)
 	}
 	argv := append([]string{name}, progArgs...)
+	if *target == build.TargetSandbox {
+		status, err := vm.RunSandbox(ctx, &vm.SandboxConfig{
+			Path: prog, Argv: argv, Env: env, Debug: *debug, Strict: *strict, Net: network,
+			Stdin: stdin, Stdout: stdout, Stderr: stderr, Console: stderr,
+			Timeout: *timeout, Signals: sigs,
+		})
+		if err != nil {
+			return fail(err)
+		}
+		return status
+	}
+	if *strict {
+		return fail(fmt.Errorf("-strict applies to -target sandbox only"))
+	}
 	if *target == build.TargetHost {
 		status, err := vm.RunHost(ctx, &vm.HostConfig{
 			Path: prog, Args: progArgs, Env: env,
@@ -103,6 +118,11 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 func buildForRun(ctx context.Context, sigs <-chan os.Signal, what, target, dir string, log io.Writer) (prog, name string, err error) {
 	if fi, err := os.Stat(what); err == nil && fi.Mode().IsRegular() {
 		_, pvhErr := image.PVHEntry(what)
+		if target == build.TargetSandbox {
+			if err := image.CheckSandbox(what, build.SandboxEntrySymbol); err != nil {
+				return "", "", err
+			}
+		}
 		switch {
 		case target == build.TargetQEMU && pvhErr != nil:
 			return "", "", fmt.Errorf("%s is not a Gobi image (%v); to run a package, name its directory", what, pvhErr)

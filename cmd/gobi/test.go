@@ -18,7 +18,7 @@ import (
 	"github.com/gobi-os/gobi/internal/vm"
 )
 
-const testUsage = "[-target qemu|host] [-accel auto|kvm|tcg] [-m SIZE] [-short] [-run RE] [-v] [-json] [-count N] [-timeout D] PKG..."
+const testUsage = "[-target qemu|sandbox|host] [-accel auto|kvm|tcg] [-m SIZE] [-short] [-run RE] [-v] [-json] [-count N] [-timeout D] PKG..."
 
 // testKillMargin is how long after the test binary's own -test.timeout gobi
 // stops waiting (the go command's testKillTimeout uses the same minute):
@@ -208,7 +208,7 @@ var noTestsToRun = []byte("\ntesting: warning: no tests to run\n")
 
 func (t *tester) build(ctx context.Context, p *build.Package, bin string) error {
 	var files []string
-	if t.f.target == build.TargetQEMU {
+	if t.f.target != build.TargetHost {
 		var err error
 		if files, err = t.b.TestFiles(p); err != nil {
 			return err
@@ -239,14 +239,22 @@ func (f *testFlags) testArgs() []string {
 	return args
 }
 
-// runBinary runs one test binary in a VM, or on the host for -target host,
-// with the package directory as its working directory.
+// runBinary runs one test binary in a VM, in the sandbox, or on the host for
+// -target host, with the package directory as its working directory.
 func (t *tester) runBinary(ctx context.Context, p *build.Package, bin string, out io.Writer) (int, error) {
 	var backstop time.Duration
 	if t.f.timeout > 0 {
 		backstop = t.f.timeout + testKillMargin
 	}
 	args := t.f.testArgs()
+	argv := append([]string{p.Name + ".test"}, args...)
+	env := []string{"GOROOT=" + t.b.GuestGOROOT()}
+	if t.f.target == build.TargetSandbox {
+		return vm.RunSandbox(ctx, &vm.SandboxConfig{
+			Path: bin, Argv: argv, Env: env, Dir: p.RealDir,
+			Stdout: out, Stderr: out, Console: t.stderr, Timeout: backstop,
+		})
+	}
 	if t.m == nil {
 		return vm.RunHost(ctx, &vm.HostConfig{
 			Path: bin, Args: args, Env: os.Environ(), Dir: p.RealDir,
@@ -254,8 +262,8 @@ func (t *tester) runBinary(ctx context.Context, p *build.Package, bin string, ou
 		})
 	}
 	cmdline := vm.Cmdline{
-		Argv:   append([]string{p.Name + ".test"}, args...),
-		Env:    []string{"GOROOT=" + t.b.GuestGOROOT()},
+		Argv:   argv,
+		Env:    env,
 		Cwd:    p.RealDir,
 		TSCKHz: t.m.tscKHz,
 	}

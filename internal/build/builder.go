@@ -15,13 +15,17 @@ import (
 
 // Targets a program can be built for.
 const (
-	TargetQEMU = "qemu" // a Gobi image for QEMU's -kernel
-	TargetHost = "host" // an ordinary executable for this machine
+	TargetQEMU    = "qemu"    // a Gobi image for QEMU's -kernel
+	TargetSandbox = "sandbox" // a seccomp-confined process with the Gobi kernel inside (docs/sandbox.md)
+	TargetHost    = "host"    // an ordinary executable for this machine
 )
+
+// sandboxTag is the build tag that selects the kernel's sandbox platform.
+const sandboxTag = "gobisandbox"
 
 // Options configure a Builder.
 type Options struct {
-	Target  string    // TargetQEMU or TargetHost
+	Target  string    // TargetQEMU, TargetSandbox or TargetHost
 	Arch    string    // guest architecture; only amd64 is supported
 	Tags    string    // go build -tags
 	LDFlags string    // extra go build -ldflags, after gobi's own
@@ -38,9 +42,9 @@ type Builder struct {
 // New checks the options and the go toolchain.
 func New(ctx context.Context, opts Options) (*Builder, error) {
 	switch opts.Target {
-	case TargetQEMU, TargetHost:
+	case TargetQEMU, TargetSandbox, TargetHost:
 	default:
-		return nil, fmt.Errorf("unknown -target %q: want qemu or host", opts.Target)
+		return nil, fmt.Errorf("unknown -target %q: want qemu, sandbox or host", opts.Target)
 	}
 	if opts.Arch == "" {
 		opts.Arch = "amd64"
@@ -57,7 +61,7 @@ func New(ctx context.Context, opts Options) (*Builder, error) {
 	}
 	b := &Builder{opts: opts, tc: tc, goroot: tc.GOROOT}
 	b.logf("using %s (%s)", tc.Version, tc.GOROOT)
-	if opts.Target == TargetQEMU {
+	if opts.Target != TargetHost {
 		if b.goroot, err = shadowGOROOT(tc); err != nil {
 			return nil, err
 		}
@@ -118,7 +122,7 @@ func (b *Builder) BuildProgram(ctx context.Context, p *Package, out string) erro
 	if err := o.add(filepath.Join(p.Dir, "zz_gobi_kernel.go"), kernelImport("main", imports...)); err != nil {
 		return err
 	}
-	b.logf("compiling %s with the Gobi kernel for qemu/%s", p.ImportPath, b.opts.Arch)
+	b.logf("compiling %s with the Gobi kernel for %s/%s", p.ImportPath, b.opts.Target, b.opts.Arch)
 	if err := b.goCmd(ctx, p, "build", o, out); err != nil {
 		return err
 	}
@@ -152,18 +156,21 @@ func (b *Builder) BuildTest(ctx context.Context, p *Package, out string, files [
 			return err
 		}
 	}
-	b.logf("compiling the tests of %s with the Gobi kernel for qemu/%s", p.ImportPath, b.opts.Arch)
+	b.logf("compiling the tests of %s with the Gobi kernel for %s/%s", p.ImportPath, b.opts.Target, b.opts.Arch)
 	if err := b.goCmd(ctx, p, "test", o, out); err != nil {
 		return err
 	}
 	return b.finish(out)
 }
 
-// finish turns a linked executable into a bootable image.
+// finish turns a linked executable into a bootable image (a sandbox
+// executable needs nothing more).
 func (b *Builder) finish(out string) error {
-	b.logf("writing the PVH entry note into %s", out)
-	if err := image.PatchPVH(out); err != nil {
-		return err
+	if b.opts.Target == TargetQEMU {
+		b.logf("writing the PVH entry note into %s", out)
+		if err := image.PatchPVH(out); err != nil {
+			return err
+		}
 	}
 	if fi, err := os.Stat(out); err == nil {
 		b.logf("built %s (%.1f MB)", out, float64(fi.Size())/1e6)
@@ -181,6 +188,14 @@ func kernelImport(pkgName string, paths ...string) []byte {
 	return []byte(src)
 }
 
+// tags is the go command's -tags: the user's, and the kernel's platform.
+func (b *Builder) tags() string {
+	if b.opts.Target == TargetSandbox {
+		return strings.TrimLeft(b.opts.Tags+","+sandboxTag, ",")
+	}
+	return b.opts.Tags
+}
+
 // goCmd runs go build or go test -c for p, writing out (relative to
 // gobi's working directory, not the one the go command runs in).
 func (b *Builder) goCmd(ctx context.Context, p *Package, verb string, o *overlay, out string) error {
@@ -193,8 +208,8 @@ func (b *Builder) goCmd(ctx context.Context, p *Package, verb string, o *overlay
 		args = append(args, "-c", "-vet=off") // vet cannot read overlaid directories
 	}
 	args = append(args, "-o", out)
-	if b.opts.Tags != "" {
-		args = append(args, "-tags", b.opts.Tags)
+	if tags := b.tags(); tags != "" {
+		args = append(args, "-tags", tags)
 	}
 	ldflags := b.opts.LDFlags
 	if o != nil {
@@ -203,7 +218,11 @@ func (b *Builder) goCmd(ctx context.Context, p *Package, verb string, o *overlay
 			return err
 		}
 		args = append(args, "-overlay", file)
-		ldflags = strings.TrimSpace(image.LinkFlags(EntrySymbol) + " " + ldflags)
+		link := image.LinkFlags(EntrySymbol)
+		if b.opts.Target == TargetSandbox {
+			link = "-E " + SandboxEntrySymbol
+		}
+		ldflags = strings.TrimSpace(link + " " + ldflags)
 	}
 	if ldflags != "" {
 		args = append(args, "-ldflags", ldflags)

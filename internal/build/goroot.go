@@ -23,6 +23,10 @@ const kernelImportPath = "gobi/kernel"
 // EntrySymbol is the kernel's 32-bit PVH entry point.
 const EntrySymbol = kernelImportPath + ".pvhEntry"
 
+// SandboxEntrySymbol is the process entry of a sandbox executable: it
+// confines the process before the Go runtime's first instruction.
+const SandboxEntrySymbol = kernelImportPath + ".sandboxEntry"
+
 // shadowGOROOT returns a directory the go command accepts as GOROOT: every
 // entry of the real GOROOT (and of its src) as a symbolic link, plus the
 // kernel's source at src/gobi/kernel as real files. An overlay cannot

@@ -103,7 +103,7 @@ func (b *Builder) list(ctx context.Context, dir string, patterns []string) ([]*P
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if b.opts.Target == TargetQEMU {
+		if b.opts.Target != TargetHost {
 			deps, depsErr = b.goList(ctx, dir, true, patterns)
 		}
 	}()
@@ -182,8 +182,8 @@ func (b *Builder) goList(ctx context.Context, dir string, deps bool, patterns []
 	if deps {
 		args = append(args, "-deps")
 	}
-	if b.opts.Tags != "" {
-		args = append(args, "-tags", b.opts.Tags)
+	if tags := b.tags(); tags != "" {
+		args = append(args, "-tags", tags)
 	}
 	args = append(args, "--")
 	args = append(args, patterns...)

@@ -1,0 +1,123 @@
+//go:build gobisandbox
+
+package kernel
+
+import "unsafe"
+
+// The calls the sandbox answers differently from the VM: forbidden ones, and
+// signal actions and masks, which the host keeps (the kernel only keeps
+// SIGSYS to itself). Memory, threads and time never reach the kernel here:
+// the filter lets the host run them.
+
+var refused [512]bool
+
+func platformSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
+	if forbidden(nr) {
+		if nr < uint64(len(refused)) && !refused[nr] {
+			refused[nr] = true
+			kputs("sandbox: refused ")
+			if nr < uint64(len(sysNames)) && sysNames[nr] != "" {
+				kputs(sysNames[nr])
+			} else {
+				kputu(nr)
+			}
+			kputs(": forbidden in the sandbox (EPERM)")
+			kflush()
+		}
+		return errno(ePERM), true
+	}
+	switch nr {
+	case 13:
+		return sandboxSigaction(a[0], a[1], a[2], a[3]), true
+	case 14:
+		return sandboxSigprocmask(i, a[0], a[1], a[2], a[3]), true
+	case 12: // brk: no heap segment, as in the VM; the runtime uses mmap
+		return 0, true
+	case 96: // gettimeofday
+		if a[0] != 0 {
+			if !userOK(uintptr(a[0]), 16, true) {
+				return errno(eFAULT), true
+			}
+			t := walltime()
+			*ptr[[2]int64](uintptr(a[0])) = [2]int64{t / 1e9, t % 1e9 / 1000}
+		}
+		return 0, true
+	case 201: // time
+		s := walltime() / 1e9
+		if a[0] != 0 {
+			if !userOK(uintptr(a[0]), 8, true) {
+				return errno(eFAULT), true
+			}
+			*ptr[int64](uintptr(a[0])) = s
+		}
+		return uint64(s), true
+	case 110: // getppid: the launcher is not the program's business
+		return 0, true
+	case 203: // sched_setaffinity: the host schedules
+		return 0, true
+	case 273, 334: // set_robust_list, rseq: not provided
+		return errno(eNOSYS), true
+	}
+	return 0, false
+}
+
+// sandboxSigaction keeps SIGSYS for the kernel (the program's action for it
+// is recorded and reported back, never installed) and installs every other
+// action on the host with SIGSYS removed from its mask, so that a handler's
+// own system calls can still trap.
+func sandboxSigaction(sig, act, old, size uint64) uint64 {
+	if sig == 0 || sig > maxSig || size != 8 {
+		return errno(eINVAL)
+	}
+	if act != 0 && !userOK(uintptr(act), 32, false) || old != 0 && !userOK(uintptr(old), 32, true) {
+		return errno(eFAULT)
+	}
+	if sig == sigSYS {
+		prev := sigsysAction
+		if act != 0 {
+			sigsysAction = *ptr[[4]uint64](uintptr(act))
+		}
+		if old != 0 {
+			*ptr[[4]uint64](uintptr(old)) = prev
+		}
+		return 0
+	}
+	if act == 0 {
+		return uint64(sigactionSyscall(uintptr(sig), 0, uintptr(old)))
+	}
+	na := *ptr[[4]uint64](uintptr(act))
+	na[3] &^= 1 << (sigSYS - 1)
+	return uint64(sigactionSyscall(uintptr(sig), uintptr(unsafe.Pointer(&na)), uintptr(old)))
+}
+
+// sandboxSigprocmask changes the mask the host restores when the SIGSYS
+// handler returns (uc_sigmask), never blocking SIGSYS itself: a call
+// trapped while it was blocked would kill the process.
+func sandboxSigprocmask(i int, how, set, old, size uint64) uint64 {
+	if size != 8 {
+		return errno(eINVAL)
+	}
+	if set != 0 && !userOK(uintptr(set), 8, false) || old != 0 && !userOK(uintptr(old), 8, true) {
+		return errno(eFAULT)
+	}
+	m := ptr[uint64](slotUC[i-1] + ucMask)
+	prev := *m
+	if set != 0 {
+		s := *ptr[uint64](uintptr(set))
+		switch how {
+		case 0: // SIG_BLOCK
+			*m |= s
+		case 1: // SIG_UNBLOCK
+			*m &^= s
+		case 2: // SIG_SETMASK
+			*m = s
+		default:
+			return errno(eINVAL)
+		}
+		*m &^= 1<<(sigSYS-1) | 1<<(9-1) | 1<<(19-1) // SIGSYS; SIGKILL and SIGSTOP cannot be blocked
+	}
+	if old != 0 {
+		*ptr[uint64](uintptr(old)) = prev
+	}
+	return 0
+}
