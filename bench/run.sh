@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/run.sh — run every benchmark group (boot, net, and store when
+# bench/run.sh — run every benchmark group (boot, net, sandbox, and store when
 # bench/store/run.sh exists) and print their tables together at the end.
 # Progress goes to stderr as the groups run. See docs/bench.md.
 #
@@ -8,13 +8,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-groups=${*:-boot net store}
+groups=${*:-boot net sandbox store}
 tables=$(mktemp)
 trap 'rm -f "$tables"' EXIT
 status=0
 for g in $groups; do
 	case $g in
-	boot | net)
+	boot | net | sandbox)
 		echo "== $g" >&2
 		sh "bench/$g/run.sh" >>"$tables" || status=1
 		;;
@@ -27,7 +27,7 @@ for g in $groups; do
 		fi
 		;;
 	*)
-		echo "bench/run.sh: unknown group $g (want boot, net or store)" >&2
+		echo "bench/run.sh: unknown group $g (want boot, net, sandbox or store)" >&2
 		exit 2
 		;;
 	esac

@@ -65,6 +65,7 @@ var hostRules = [...]hostRule{
 	{nr: 186}, // gettid
 	{nr: 202, check: checkIn, arg: 1, vals: [4]uint32{futexWaitPrivate, futexWakePrivate}, nvals: 2}, // futex
 	{nr: 204, check: checkIn, arg: 0, vals: [4]uint32{0}, nvals: 1},                                  // sched_getaffinity
+	{nr: 219},                          // restart_syscall
 	{nr: 228},                          // clock_gettime
 	{nr: 231},                          // exit_group
 	{nr: 234, check: checkOwn, arg: 0}, // tgkill

@@ -7,6 +7,8 @@
 //
 //	go run ./bench/cmd/bench boot [flags]        boot time, image size, memory
 //	go run ./bench/cmd/bench net [flags]         HTTP requests/s, TCP throughput
+//	go run ./bench/cmd/bench sandbox [flags]     the same server as a host process
+//	                                             and in the sandbox (docs/sandbox.md)
 //	go run ./bench/cmd/bench linuxguest [flags] PKG
 //	                                             build the Linux guest for PKG and
 //	                                             print its QEMU command line
@@ -33,6 +35,7 @@ const usage = `usage: bench <group> [flags]
 groups:
   boot        boot time, image size and memory of examples/hello
   net         HTTP requests/s and TCP throughput of bench/net/server
+  sandbox     bench/net/server as a host process and in the sandbox
   linuxguest  build the Linux guest for a package and print its QEMU command
 `
 
@@ -67,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runBoot(ctx, args[1:], stdout, stderr)
 	case "net":
 		return runNet(ctx, args[1:], stdout, stderr)
+	case "sandbox":
+		return runSandbox(ctx, args[1:], stdout, stderr)
 	case "linuxguest":
 		return runLinuxGuest(ctx, args[1:], stdout, stderr)
 	}

@@ -36,6 +36,12 @@ type netTarget struct {
 	start func(ctx context.Context, httpPort, sinkPort int) (*timed.Proc, error)
 	ram   int64 // guest RAM bytes; 0 for the host process
 	err   error // why the target is not measured
+
+	// host and ports, when set, are where clients reach the server
+	// instead of free ports on the host's loopback (a guest on a tap
+	// device serves on its own address and ports).
+	host  string
+	ports [2]int
 }
 
 // netResult is what the net group measured for one target.
@@ -181,6 +187,11 @@ const serverUpTimeout = 3 * time.Minute
 // guest's network is up: connecting earlier can hang in QEMU's user
 // networking), then polls HTTP until it answers 200.
 func startServer(ctx context.Context, cmd []string, ready string, httpPort int) (*timed.Proc, error) {
+	return startServerAt(ctx, cmd, ready, "127.0.0.1", httpPort)
+}
+
+// startServerAt is startServer for a server reached at host.
+func startServerAt(ctx context.Context, cmd []string, ready, host string, httpPort int) (*timed.Proc, error) {
 	ctx, cancel := context.WithTimeout(ctx, serverUpTimeout)
 	defer cancel()
 	p, err := timed.Start(cmd)
@@ -191,7 +202,7 @@ func startServer(ctx context.Context, cmd []string, ready string, httpPort int) 
 		p.Stop()
 		return nil, fmt.Errorf("%w: no %q line (%v); output:\n%s", errNotUp, ready, err, tail(p.Log.Text(), 20))
 	}
-	url := fmt.Sprintf("http://127.0.0.1:%d/", httpPort)
+	url := fmt.Sprintf("http://%s/", net.JoinHostPort(host, strconv.Itoa(httpPort)))
 	client := &http.Client{Timeout: 5 * time.Second}
 	for {
 		resp, err := client.Get(url)
@@ -215,13 +226,16 @@ func startServer(ctx context.Context, cmd []string, ready string, httpPort int) 
 
 // measureNet boots one target and runs wrk and the bulk test against it.
 func measureNet(ctx context.Context, t *netTarget, runs int, dur time.Duration, conns int, bulk time.Duration, log io.Writer) (netResult, error) {
-	httpPort, err := freePort()
-	if err != nil {
-		return netResult{}, err
-	}
-	sinkPort, err := freePort()
-	if err != nil {
-		return netResult{}, err
+	host, httpPort, sinkPort := t.host, t.ports[0], t.ports[1]
+	if host == "" {
+		host = "127.0.0.1"
+		var err error
+		if httpPort, err = freePort(); err != nil {
+			return netResult{}, err
+		}
+		if sinkPort, err = freePort(); err != nil {
+			return netResult{}, err
+		}
 	}
 	fmt.Fprintf(log, "%s: starting the server\n", t.name)
 	p, err := t.start(ctx, httpPort, sinkPort)
@@ -238,7 +252,7 @@ func measureNet(ctx context.Context, t *netTarget, runs int, dur time.Duration, 
 	}
 	for i := 0; i < runs; i++ {
 		fmt.Fprintf(log, "%s: wrk run %d/%d\n", t.name, i+1, runs)
-		rps, failed, err := runWrk(ctx, fmt.Sprintf("http://127.0.0.1:%d/", httpPort), dur, conns)
+		rps, failed, err := runWrk(ctx, fmt.Sprintf("http://%s/", net.JoinHostPort(host, strconv.Itoa(httpPort))), dur, conns)
 		if err != nil {
 			return r, err
 		}
@@ -249,7 +263,7 @@ func measureNet(ctx context.Context, t *netTarget, runs int, dur time.Duration, 
 	}
 	for i := 0; i < runs; i++ {
 		fmt.Fprintf(log, "%s: bulk run %d/%d\n", t.name, i+1, runs)
-		mbs, err := bulkSend(ctx, fmt.Sprintf("127.0.0.1:%d", sinkPort), bulk)
+		mbs, err := bulkSend(ctx, net.JoinHostPort(host, strconv.Itoa(sinkPort)), bulk)
 		if err != nil {
 			return r, err
 		}
