@@ -15,8 +15,8 @@ import "unsafe"
 // One big lock keeps the kernel's single-CPU invariants: one thread at a
 // time runs kernel code. A call that must wait parks its slot's thread
 // record as the VM's scheduler would (wait.go), drops the lock and sleeps on
-// a host futex (kernelSeq) until some other call changed kernel state, or
-// its deadline passed.
+// its slot's host futex word until a call that made it runnable wakes it,
+// or its deadline passes.
 
 const (
 	sbSlots    = 64    // must match SB_SLOTS in sandbox_amd64.s
@@ -49,8 +49,9 @@ var (
 	slotStacks [sbSlots][sbStack]byte
 	slotUC     [sbSlots]uintptr // the trapped call's ucontext
 
-	kernelLock uint32 // 0 free, 1 held, 2 held with waiters
-	kernelSeq  uint32 // bumped whenever a call made another thread runnable
+	kernelLock uint32          // 0 free, 1 held, 2 held with waiters
+	slotSeq    [sbSlots]uint32 // bumped to wake the slot's parked thread
+	parked     [sbSlots]bool   // the slot's thread sleeps on slotSeq
 
 	sigsysAction [4]uint64 // what the program asked rt_sigaction for SIGSYS
 )
@@ -122,11 +123,14 @@ func waitWoken(i int) (r uint64, again bool) {
 		if t.wait == waitStdin && (timeout < 0 || timeout > stdinPoll) {
 			timeout = stdinPoll // stdin has no interrupt here: poll it
 		}
-		seq := kernelSeq
+		slot := i - 1
+		seq := slotSeq[slot]
+		parked[slot] = true
 		publish()
 		unlockKernel()
-		futexWait(&kernelSeq, seq, timeout)
+		futexWait(&slotSeq[slot], seq, timeout)
 		lockKernel()
+		parked[slot] = false
 		cur = i
 		if t.wait == waitStdin {
 			pollConsole()
@@ -137,14 +141,19 @@ func waitWoken(i int) (r uint64, again bool) {
 // stdinPoll is how often a reader waiting for stdin looks again.
 const stdinPoll = 10_000_000
 
-// publish wakes the threads a call made runnable: they re-check their state.
+// publish wakes the parked threads a call made runnable.
 func publish() {
 	if !needResched {
 		return
 	}
 	needResched = false
-	xadd32(&kernelSeq, 1)
-	hostSyscall(nrFutex, uintptr(unsafe.Pointer(&kernelSeq)), futexWakePrivate, 1<<31-1, 0, 0, 0)
+	for s := range parked {
+		if parked[s] && threads[s+1].state == tsRunnable {
+			parked[s] = false
+			xadd32(&slotSeq[s], 1)
+			hostSyscall(nrFutex, uintptr(unsafe.Pointer(&slotSeq[s])), futexWakePrivate, 1, 0, 0, 0)
+		}
+	}
 }
 
 // futexWait sleeps while *p == val, at most timeout ns (negative: no limit).
