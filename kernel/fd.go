@@ -31,7 +31,7 @@ var fds [maxFDs]fdEntry
 
 // allocFD returns the lowest free descriptor at or above min, or -1.
 func allocFD(min int) int {
-	for fd := min; fd < maxFDs; fd++ {
+	for fd := min; fd < fdLimit; fd++ {
 		if fds[fd].kind == fdNone {
 			return fd
 		}
@@ -129,7 +129,7 @@ func sysDup3(oldfd, newfd, flags uint64, dup2 bool) uint64 {
 	if !ok {
 		return errno(eBADF)
 	}
-	if newfd >= maxFDs || flags&^oCloexec != 0 {
+	if newfd >= fdLimit || flags&^oCloexec != 0 {
 		return errno(eINVAL)
 	}
 	if oldfd == newfd {
@@ -167,7 +167,7 @@ func sysFcntl(fd, cmd, arg uint64) uint64 {
 	}
 	switch cmd {
 	case fDupfd, fDupfdCloexec:
-		if arg >= maxFDs {
+		if arg >= fdLimit {
 			return errno(eINVAL)
 		}
 		n := allocFD(int(arg))

@@ -37,7 +37,7 @@ func sysPrlimit(p, res, newLim, oldLim uint64) uint64 {
 		l := ptr[[2]uint64](uintptr(oldLim))
 		switch res {
 		case rlimitNofile:
-			l[0], l[1] = maxFDs, maxFDs
+			l[0], l[1] = fdLimit, fdLimit
 		case rlimitStack:
 			l[0], l[1] = mainStackSize, rlimInfinity
 		default:

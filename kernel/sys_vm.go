@@ -9,6 +9,9 @@ package kernel
 // platformID is what sysGobiPlatform reports.
 const platformID = platformVM
 
+// fdLimit bounds the program's descriptors: the whole table.
+const fdLimit = maxFDs
+
 // hostNetFD: a VM's network card is a device, not a host descriptor.
 func hostNetFD() int { return -1 }
 

@@ -181,7 +181,7 @@ func TestSandboxRefusesHostAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := sandboxProbe.get(t)
-	attempts := []string{"open /etc/passwd", "host socket", "execve /bin/sh", "ptrace", "mprotect PROT_EXEC", "fork"}
+	attempts := []string{"open /etc/passwd", "host socket", "dup2 onto a host descriptor", "execve /bin/sh", "ptrace", "mprotect PROT_EXEC", "fork"}
 
 	r := gobi(t, invocation{}, "run", "-target", "sandbox", "-net", "none", "-timeout", "1m", img, ln.Addr().String(), string(passwd))
 	r.want(t, 0, []string{"still running\n"}, nil)
@@ -202,7 +202,7 @@ func TestSandboxRefusesHostAccess(t *testing.T) {
 	}
 
 	r = gobi(t, invocation{}, "run", "-target", "sandbox", "-strict", "-net", "none", "-timeout", "1m", img, ln.Addr().String(), string(passwd))
-	r.want(t, 128+int(syscall.SIGSYS), []string{"open /etc/passwd: refused", "host socket: refused"},
+	r.want(t, 128+int(syscall.SIGSYS), []string{"open /etc/passwd: refused", "host socket: refused", "dup2 onto a host descriptor: refused"},
 		[]string{"gobi: the sandbox killed the program at a forbidden system call"})
 	if strings.Contains(r.stdout, "execve /bin/sh:") || strings.Contains(r.stdout, "still running") {
 		t.Errorf("the program went on after its first forbidden call under -strict:\n%s", r.stdout)
