@@ -102,19 +102,10 @@ func up(wakeFile *os.File, nic netstack.NIC, cfg netstack.Config, dhcp bool, con
 	}
 
 	ready := make(chan struct{})
-	wake := make(chan struct{}, 1)
-	go func() {
-		var b [8]byte
-		for {
-			if _, err := wakeFile.Read(b[:]); err != nil {
-				return
-			}
-			select {
-			case wake <- struct{}{}:
-			default:
-			}
-		}
-	}()
+	wake, err := wakeups(wakeFile)
+	if err != nil {
+		return err
+	}
 	p := pump.New(pump.Guest{}, st.Gvisor(), ready)
 	go p.Run(context.Background(), wake)
 
@@ -143,6 +134,37 @@ func up(wakeFile *os.File, nic netstack.NIC, cfg netstack.Config, dhcp bool, con
 	platform.Log("network up " + strings.Join(addrs, " "))
 	close(configured)
 	return nil
+}
+
+// wakeups signals the returned channel whenever the kernel kicks the pump.
+// It waits for the attach eventfd to become readable without reading it:
+// the pump's NetWork call consumes the count (docs/guestabi.md), one kernel
+// crossing fewer per wakeup. The kernel's epoll reports every kick to the
+// runtime's edge-triggered poller.
+func wakeups(f *os.File) (<-chan struct{}, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("the pump's eventfd: %w", err)
+	}
+	wake := make(chan struct{}, 1)
+	go func() {
+		for {
+			waited := false
+			err := rc.Read(func(uintptr) bool {
+				done := waited
+				waited = true
+				return done // false the first time: wait for readability
+			})
+			if err != nil {
+				return
+			}
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return wake, nil
 }
 
 // serveIRQ hands the device's interrupts to its driver.

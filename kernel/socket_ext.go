@@ -267,9 +267,16 @@ func pumpSock(sock uint64) (*socket, bool) {
 	return &sockets[sock], true
 }
 
+// netWork reports the sockets with work and clears their bits. It also
+// consumes the attach eventfd's count, so the pump only waits for the
+// eventfd to become readable and never reads it: every kick after this call
+// is a new edge (docs/guestabi.md).
 func netWork(buf, n uint64) uint64 {
 	if n > maxSockets || !userOK(uintptr(buf), uintptr(n*8), true) {
 		return errno(eINVAL)
+	}
+	if pumpEventfd >= 0 {
+		eventfds[pumpEventfd].count = 0
 	}
 	out := bytesAt(uintptr(buf), int(n*8))
 	c := 0

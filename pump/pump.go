@@ -397,6 +397,12 @@ func (p *Pump) transmit(s *sock) {
 				}
 				return
 			}
+			if n < len(buf) {
+				// The ring is empty now: the program's next write sets
+				// the socket's WorkTx again, which signals s.tx, so there
+				// is no need to pull once more to see nothing.
+				break
+			}
 		}
 		s.mu.Lock()
 		shut := s.shutWr
