@@ -38,11 +38,13 @@ type link struct {
 
 	mu      sync.Mutex
 	lastErr error // the NIC's last error; the pumps stop on one
+
+	delayACKs bool // hold pure ACKs for a response to carry (ackdelay.go)
 }
 
-func newLink(nic NIC) *link {
+func newLink(nic NIC, delayACKs bool) *link {
 	ch := channel.New(outQueueLen, uint32(nic.MTU()+header.EthernetMinimumSize), tcpip.LinkAddress(nic.MAC()))
-	return &link{nic: nic, ch: ch, ep: ethernet.New(ch)}
+	return &link{nic: nic, ch: ch, ep: ethernet.New(ch), delayACKs: delayACKs}
 }
 
 // start runs the pumps until stop.
@@ -104,11 +106,12 @@ func (l *link) transmitPump(ctx context.Context) {
 	defer l.done.Done()
 	frames := make([][]byte, 0, txBatch)
 	views := make([]*buffer.View, 0, txBatch)
-	for {
-		pkt := l.ch.ReadContext(ctx)
-		if pkt == nil {
-			return // cancelled
-		}
+	var acks *ackDelayer
+	if l.delayACKs {
+		acks = newAckDelayer()
+	}
+	// take adds pkt and the packets queued behind it to the batch.
+	take := func(pkt *stack.PacketBuffer) {
 		for pkt != nil {
 			// One contiguous view per packet; the NIC copies it into its
 			// own buffer, after which the view is released.
@@ -116,15 +119,34 @@ func (l *link) transmitPump(ctx context.Context) {
 			pkt.DecRef()
 			frames, views = append(frames, v.AsSlice()), append(views, v)
 			if len(frames) == txBatch {
-				break
+				return
 			}
 			pkt = l.ch.Read()
 		}
-		err := l.transmit(ctx, frames)
+	}
+	for {
+		// Wait for packets, or until a delayed ACK is due (ackdelay.go).
+		var pkt *stack.PacketBuffer
+		if due, held := acks.next(); held {
+			wctx, cancel := context.WithDeadline(ctx, due)
+			pkt = l.ch.ReadContext(wctx)
+			cancel()
+		} else {
+			pkt = l.ch.ReadContext(ctx)
+		}
+		if ctx.Err() != nil {
+			if pkt != nil {
+				pkt.DecRef()
+			}
+			return // cancelled
+		}
+		take(pkt)
+		err := l.transmit(ctx, acks.filter(frames, time.Now()))
 		for i, v := range views {
 			v.Release()
-			views[i], frames[i] = nil, nil
+			views[i] = nil
 		}
+		clear(frames[:cap(frames)])
 		frames, views = frames[:0], views[:0]
 		if err != nil {
 			l.fail(err)

@@ -37,11 +37,30 @@ type Stack struct {
 	learned []tcpip.Route  // routes from IPv6 router advertisements
 }
 
+// Option configures New.
+type Option func(*options)
+
+type options struct {
+	delayACKs bool
+}
+
+// WithDelayedACKs makes the stack delay pure acknowledgements by up to 2 ms
+// so that a response can carry them (ackdelay.go): one frame fewer per
+// request and response. It pays where frames cost more than a timer: in the
+// sandbox over a host descriptor it raised requests/s by 16%; in a VM under
+// TCG, where the timer's wakeups are emulated, it lowered them by 15%, so
+// the VM does not use it.
+func WithDelayedACKs() Option { return func(o *options) { o.delayACKs = true } }
+
 // New starts a stack on nic: IPv4 and IPv6 (with a link-local address
 // derived from the MAC, and addresses and routes autoconfigured from router
 // advertisements), ARP, NDP, ICMP, UDP, and TCP with SACK and CUBIC. It has
 // no IPv4 address until Configure or DHCP.
-func New(nic NIC) (*Stack, error) {
+func New(nic NIC, opts ...Option) (*Stack, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	ndp := newNDPDispatcher()
 	s := stack.New(stack.Options{
 		NetworkProtocols: []stack.NetworkProtocolFactory{
@@ -76,7 +95,7 @@ func New(nic NIC) (*Stack, error) {
 	if err := s.SetTransportProtocolOption(tcp.ProtocolNumber, &timeWait); err != nil {
 		return nil, fmt.Errorf("setting the TIME_WAIT timeout: %s", err)
 	}
-	l := newLink(nic)
+	l := newLink(nic, o.delayACKs)
 	if err := s.CreateNIC(nicID, l.ep); err != nil {
 		return nil, fmt.Errorf("creating NIC: %s", err)
 	}
