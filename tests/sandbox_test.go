@@ -512,3 +512,16 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSandboxRefusesOtherExecutables: only an executable that starts at the
+// sandbox's entry runs; anything else would run unconfined.
+func TestSandboxRefusesOtherExecutables(t *testing.T) {
+	t.Parallel()
+	for _, exe := range []string{mustLookPath(t, "true"), guestImage(t)} {
+		r := gobi(t, invocation{}, "run", "-target", "sandbox", exe)
+		r.want(t, 125, nil, []string{"gobi run: "})
+		if !strings.Contains(r.stderr, "sandbox") && !strings.Contains(r.stderr, "x86-64 executable") {
+			t.Errorf("gobi run -target sandbox %s: %q does not say why", exe, r.stderr)
+		}
+	}
+}

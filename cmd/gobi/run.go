@@ -73,7 +73,7 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	argv := append([]string{name}, progArgs...)
 	if *target == build.TargetSandbox {
 		status, err := vm.RunSandbox(ctx, &vm.SandboxConfig{
-			Path: prog, Argv: argv, Env: env, Debug: *debug, Strict: *strict, Net: network,
+			Path: prog, Entry: build.SandboxEntrySymbol, Argv: argv, Env: env, Debug: *debug, Strict: *strict, Net: network,
 			Stdin: stdin, Stdout: stdout, Stderr: stderr, Console: stderr,
 			Timeout: *timeout, Signals: sigs,
 		})
@@ -118,11 +118,6 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 func buildForRun(ctx context.Context, sigs <-chan os.Signal, what, target, dir string, log io.Writer) (prog, name string, err error) {
 	if fi, err := os.Stat(what); err == nil && fi.Mode().IsRegular() {
 		_, pvhErr := image.PVHEntry(what)
-		if target == build.TargetSandbox {
-			if err := image.CheckSandbox(what, build.SandboxEntrySymbol); err != nil {
-				return "", "", err
-			}
-		}
 		switch {
 		case target == build.TargetQEMU && pvhErr != nil:
 			return "", "", fmt.Errorf("%s is not a Gobi image (%v); to run a package, name its directory", what, pvhErr)

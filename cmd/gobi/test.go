@@ -251,7 +251,7 @@ func (t *tester) runBinary(ctx context.Context, p *build.Package, bin string, ou
 	env := []string{"GOROOT=" + t.b.GuestGOROOT()}
 	if t.f.target == build.TargetSandbox {
 		return vm.RunSandbox(ctx, &vm.SandboxConfig{
-			Path: bin, Argv: argv, Env: env, Dir: p.RealDir,
+			Path: bin, Entry: build.SandboxEntrySymbol, Argv: argv, Env: env, Dir: p.RealDir,
 			Stdout: out, Stderr: out, Console: t.stderr, Timeout: backstop,
 		})
 	}

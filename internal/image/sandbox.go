@@ -3,18 +3,21 @@ package image
 import (
 	"debug/elf"
 	"fmt"
+	"os"
 )
 
-// CheckSandbox reports whether path is a sandbox executable: an x86-64 ELF
-// executable whose entry point is the symbol entry, the kernel's sandbox
-// entry, which installs the seccomp filter before anything else runs. Any
-// other executable would run unconfined, so gobi refuses it.
-func CheckSandbox(path, entry string) error {
-	f, err := elf.Open(path)
+// CheckSandbox reports whether the open file exe is a sandbox executable: an
+// x86-64 ELF executable whose entry point is the symbol entry, the kernel's
+// sandbox entry, which installs the seccomp filter before anything else
+// runs. Any other executable would run unconfined, so gobi refuses it. The
+// caller runs exe through the same open file, so what was checked is what
+// runs.
+func CheckSandbox(exe *os.File, entry string) error {
+	path := exe.Name()
+	f, err := elf.NewFile(exe)
 	if err != nil {
 		return fmt.Errorf("%s is not an ELF executable: %w", path, err)
 	}
-	defer f.Close()
 	if f.Machine != elf.EM_X86_64 || f.Type != elf.ET_EXEC {
 		return fmt.Errorf("%s is not an x86-64 executable", path)
 	}

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gobi-os/gobi/internal/image"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,6 +21,7 @@ import (
 // before its Go runtime starts and serves its own files and sockets.
 type SandboxConfig struct {
 	Path   string   // the sandbox executable
+	Entry  string   // the symbol it must start at (build.SandboxEntrySymbol)
 	Argv   []string // the program's os.Args, argv[0] included
 	Env    []string // the entire environment
 	Dir    string   // the working directory in the sandbox's own file system; "" means /
@@ -50,6 +52,16 @@ const (
 // one of the Exit* statuses, as Run does for a VM. The process is dead when
 // RunSandbox returns.
 func RunSandbox(ctx context.Context, c *SandboxConfig) (int, error) {
+	// Checked and run through one open file (O_CLOEXEC, so the program
+	// does not inherit it): nothing can swap the executable in between.
+	exe, err := os.Open(c.Path)
+	if err != nil {
+		return 0, err
+	}
+	defer exe.Close()
+	if err := image.CheckSandbox(exe, c.Entry); err != nil {
+		return 0, err
+	}
 	words := Cmdline{Argv: c.Argv, Cwd: c.Dir, Debug: c.Debug}
 	if c.Strict {
 		words.Net = append(words.Net, "gobi.strict=1")
@@ -76,7 +88,14 @@ func RunSandbox(ctx context.Context, c *SandboxConfig) (int, error) {
 		guest = append(guest, netFile)
 	}
 
-	cmd := exec.Command(c.Path)
+	// The child execs the checked file by descriptor, numbered above the
+	// ones os/exec moves into place for ExtraFiles (3..8).
+	exeFD, err := unix.FcntlInt(exe.Fd(), unix.F_DUPFD_CLOEXEC, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", c.Path, err)
+	}
+	defer unix.Close(exeFD)
+	cmd := exec.Command(fmt.Sprintf("/proc/self/fd/%d", exeFD))
 	cmd.Args = c.Argv
 	cmd.Env = c.Env
 	if cmd.Env == nil {
