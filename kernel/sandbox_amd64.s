@@ -70,7 +70,9 @@ next:
 	INCQ R15
 	CMPQ R15, $SB_SLOTS
 	JLT next
-	PAUSE // every slot is busy: wait for a call to finish
+	// Every slot is busy: let the threads in the kernel run.
+	MOVQ $24, AX // sched_yield
+	SYSCALL
 	JMP claim
 claimed:
 	MOVQ SP, BP                  // the signal stack, kept in the slot's frame below

@@ -72,6 +72,9 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	argv := append([]string{name}, progArgs...)
 	if *target == build.TargetSandbox {
+		if *gdb != 0 {
+			return fail(fmt.Errorf("-gdb applies to the VM target: debug a sandbox executable with gdb on the host, as any process"))
+		}
 		status, err := vm.RunSandbox(ctx, &vm.SandboxConfig{
 			Path: prog, Entry: build.SandboxEntrySymbol, Argv: argv, Env: env, Debug: *debug, Strict: *strict, Net: network,
 			Stdin: stdin, Stdout: stdout, Stderr: stderr, Console: stderr,
