@@ -12,10 +12,10 @@ import (
 
 const gotestPkg = "github.com/gobi-os/gobi/tests/testdata/gotest"
 
-// gobi test prints what go test prints; the same package under -target host
-// and in the unikernel gives the same lines.
+// gobi test prints what go test prints; the same package under -target host,
+// in the unikernel and in the sandbox gives the same lines.
 func TestGoTestOutput(t *testing.T) {
-	for _, target := range []string{"host", "qemu"} {
+	for _, target := range []string{"host", "qemu", "sandbox"} {
 		t.Run(target, func(t *testing.T) {
 			if target == "qemu" {
 				needQEMU(t)
@@ -64,6 +64,10 @@ func TestGoTestOutput(t *testing.T) {
 	}
 }
 
+// stdPackages are standard packages whose own tests pass on Gobi's kernel.
+var stdPackages = []string{"strings", "bytes", "sort", "strconv", "unicode/utf8", "encoding/json", "encoding/base64",
+	"regexp", "math/big", "container/heap", "crypto/sha256", "compress/flate", "bufio", "errors"}
+
 // The standard library's own tests pass in the unikernel.
 func TestStandardLibrary(t *testing.T) {
 	needQEMU(t)
@@ -71,8 +75,7 @@ func TestStandardLibrary(t *testing.T) {
 		t.Skip("runs the tests of 14 standard packages in guests")
 	}
 	t.Parallel()
-	pkgs := []string{"strings", "bytes", "sort", "strconv", "unicode/utf8", "encoding/json", "encoding/base64",
-		"regexp", "math/big", "container/heap", "crypto/sha256", "compress/flate", "bufio", "errors"}
+	pkgs := stdPackages
 	r := gobi(t, invocation{limit: 40 * 60e9}, append([]string{"test", "-short", "-timeout", "15m"}, pkgs...)...)
 	for _, p := range pkgs {
 		if !strings.Contains(r.stdout, "ok  \t"+p+"\t") {
@@ -81,6 +84,21 @@ func TestStandardLibrary(t *testing.T) {
 	}
 	if r.status != 0 || t.Failed() {
 		t.Errorf("gobi test -short: status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+}
+
+// The same packages' tests, and net/http's and time's, pass in the sandbox.
+func TestStandardLibrarySandbox(t *testing.T) {
+	t.Parallel()
+	pkgs := append([]string{"net/http", "time"}, stdPackages...)
+	r := gobi(t, invocation{limit: 20 * 60e9}, append([]string{"test", "-target", "sandbox", "-short", "-timeout", "10m"}, pkgs...)...)
+	for _, p := range pkgs {
+		if !strings.Contains(r.stdout, "ok  \t"+p+"\t") {
+			t.Errorf("gobi test -target sandbox -short %s did not pass", p)
+		}
+	}
+	if r.status != 0 || t.Failed() {
+		t.Errorf("gobi test -target sandbox -short: status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
 	}
 }
 

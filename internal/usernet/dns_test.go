@@ -47,16 +47,29 @@ func answer(t *testing.T, query []byte) []byte {
 // nameserver runs a DNS server on 127.0.0.1, over UDP and over TCP on the
 // same port, until the test ends, and returns its address.
 func nameserver(t *testing.T) netip.AddrPort {
-	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
+	// The UDP port the kernel picks may be taken for TCP by another
+	// program: try a few.
+	var (
+		pc   *net.UDPConn
+		l    *net.TCPListener
+		addr netip.AddrPort
+	)
+	for try := 0; ; try++ {
+		var err error
+		pc, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr = pc.LocalAddr().(*net.UDPAddr).AddrPort()
+		if l, err = net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr)); err == nil {
+			break
+		}
+		pc.Close()
+		if try == 20 {
+			t.Fatalf("nameserver: no port free for both UDP and TCP: %v", err)
+		}
 	}
 	t.Cleanup(func() { pc.Close() })
-	addr := pc.LocalAddr().(*net.UDPAddr).AddrPort()
-	l, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr))
-	if err != nil {
-		t.Fatalf("nameserver: TCP on the UDP port: %v", err)
-	}
 	t.Cleanup(func() { l.Close() })
 	go func() {
 		buf := make([]byte, 512)
