@@ -10,7 +10,7 @@ const (
 )
 
 var (
-	cmdline    [maxCmdline]byte // from hvm_start_info, or GOBI_BOOT in the sandbox
+	cmdline    [maxCmdline]byte // from hvm_start_info, or the launcher's boot pipe in the sandbox
 	cmdlineLen int
 	argBuf     [maxArgBytes]byte // argv then envp strings, each NUL-terminated
 	argLen     int

@@ -56,7 +56,6 @@ const (
 	nrWrite        = 1
 	nrClose        = 3
 	nrMmap         = 9
-	nrRtSigaction  = 13
 	nrGetpid       = 39
 	nrFcntl        = 72
 	nrPrctl        = 157

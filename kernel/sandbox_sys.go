@@ -6,8 +6,8 @@ import "unsafe"
 
 // The calls the sandbox answers differently from the VM: forbidden ones, and
 // signal actions and masks, which the host keeps (the kernel only keeps
-// SIGSYS to itself). Memory, threads and time never reach the kernel here:
-// the filter lets the host run them.
+// SIGSYS to itself). Memory, threads and most of time never reach the
+// kernel here: the filter lets the host run them.
 
 var refused [512]bool
 
@@ -16,11 +16,7 @@ func platformSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
 		if nr < uint64(len(refused)) && !refused[nr] {
 			refused[nr] = true
 			kputs("sandbox: refused ")
-			if nr < uint64(len(sysNames)) && sysNames[nr] != "" {
-				kputs(sysNames[nr])
-			} else {
-				kputu(nr)
-			}
+			kputSysName(nr)
 			kputs(": forbidden in the sandbox (EPERM)")
 			kflush()
 		}
@@ -31,32 +27,6 @@ func platformSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
 		return sandboxSigaction(a[0], a[1], a[2], a[3]), true
 	case 14:
 		return sandboxSigprocmask(i, a[0], a[1], a[2], a[3]), true
-	case 12: // brk: no heap segment, as in the VM; the runtime uses mmap
-		return 0, true
-	case 96: // gettimeofday
-		if a[0] != 0 {
-			if !userOK(uintptr(a[0]), 16, true) {
-				return errno(eFAULT), true
-			}
-			t := walltime()
-			*ptr[[2]int64](uintptr(a[0])) = [2]int64{t / 1e9, t % 1e9 / 1000}
-		}
-		return 0, true
-	case 201: // time
-		s := walltime() / 1e9
-		if a[0] != 0 {
-			if !userOK(uintptr(a[0]), 8, true) {
-				return errno(eFAULT), true
-			}
-			*ptr[int64](uintptr(a[0])) = s
-		}
-		return uint64(s), true
-	case 110: // getppid: the launcher is not the program's business
-		return 0, true
-	case 203: // sched_setaffinity: the host schedules
-		return 0, true
-	case 273, 334: // set_robust_list, rseq: not provided
-		return errno(eNOSYS), true
 	}
 	return 0, false
 }

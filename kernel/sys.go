@@ -245,11 +245,7 @@ func reportOnce(nr uint64, a *[6]uint64) {
 		reported[nr] = true
 	}
 	kputs("unimplemented syscall ")
-	if nr < uint64(len(sysNames)) && sysNames[nr] != "" {
-		kputs(sysNames[nr])
-	} else {
-		kputu(nr)
-	}
+	kputSysName(nr)
 	kputs(" returns ENOSYS")
 	if debug {
 		for _, v := range a {
@@ -258,4 +254,13 @@ func reportOnce(nr uint64, a *[6]uint64) {
 		}
 	}
 	kflush()
+}
+
+// kputSysName logs a system call's name, or its number if it has none.
+func kputSysName(nr uint64) {
+	if nr < uint64(len(sysNames)) && sysNames[nr] != "" {
+		kputs(sysNames[nr])
+	} else {
+		kputu(nr)
+	}
 }

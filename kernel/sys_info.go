@@ -110,3 +110,27 @@ func sysGetrusage(who, usage uint64) uint64 {
 	put64(b[32:], usedFrames*pageSize/1024) // ru_maxrss in KiB
 	return 0
 }
+
+func sysGettimeofday(tv uint64) uint64 {
+	if tv != 0 {
+		if !userOK(uintptr(tv), 16, true) {
+			return errno(eFAULT)
+		}
+		ns := walltime()
+		p := ptr[[2]int64](uintptr(tv))
+		p[0], p[1] = ns/1e9, ns%1e9/1000
+	}
+	return 0
+}
+
+// sysTime is time(2): the wall clock in seconds, also stored at p if set.
+func sysTime(p uint64) uint64 {
+	s := walltime() / 1e9
+	if p != 0 {
+		if !userOK(uintptr(p), 8, true) {
+			return errno(eFAULT)
+		}
+		*ptr[int64](uintptr(p)) = s
+	}
+	return uint64(s)
+}

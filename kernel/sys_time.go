@@ -74,18 +74,6 @@ func sysClockGetres(id, tp uint64) uint64 {
 	return 0
 }
 
-func sysGettimeofday(tv uint64) uint64 {
-	if tv != 0 {
-		if !userOK(uintptr(tv), 16, true) {
-			return errno(eFAULT)
-		}
-		ns := walltime()
-		p := ptr[[2]int64](uintptr(tv))
-		p[0], p[1] = ns/1e9, ns%1e9/1000
-	}
-	return 0
-}
-
 func sysNanosleep(i int, req, rem uint64) uint64 {
 	return sysClockNanosleep(i, clockMonotonic, 0, req, rem)
 }

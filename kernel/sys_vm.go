@@ -24,12 +24,8 @@ func platformSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
 		return sysMprotect(a[0], a[1], a[2]), true
 	case 11:
 		return sysMunmap(a[0], a[1]), true
-	case 12: // brk: no heap segment; the runtime uses mmap
-		return 0, true
 	case 28:
 		return sysMadvise(a[0], a[1], a[2]), true
-	case 27: // mincore
-		return errno(eNOSYS), true
 
 	// Threads and scheduling.
 	case 56:
@@ -49,8 +45,6 @@ func platformSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
 		return uint64(threads[i].tid), true
 	case 39: // getpid
 		return pid, true
-	case 110: // getppid
-		return 0, true
 	case 218: // set_tid_address
 		threads[i].clearTID = uintptr(a[0])
 		return uint64(threads[i].tid), true
@@ -58,12 +52,6 @@ func platformSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
 		return sysArchPrctl(i, a[0], a[1]), true
 	case 204:
 		return sysSchedGetaffinity(a[0], a[1], a[2]), true
-	case 203: // sched_setaffinity: one CPU, nothing to change
-		return 0, true
-	case 273: // set_robust_list
-		return 0, true
-	case 334: // rseq: not provided, as under a kernel without it
-		return errno(eNOSYS), true
 
 	// Time.
 	case 228:
@@ -74,17 +62,6 @@ func platformSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
 		return sysNanosleep(i, a[0], a[1]), true
 	case 230:
 		return sysClockNanosleep(i, a[0], a[1], a[2], a[3]), true
-	case 96:
-		return sysGettimeofday(a[0]), true
-	case 201: // time
-		s := walltime() / 1e9
-		if a[0] != 0 {
-			if !userOK(uintptr(a[0]), 8, true) {
-				return errno(eFAULT), true
-			}
-			*ptr[int64](uintptr(a[0])) = s
-		}
-		return uint64(s), true
 
 	// Signals.
 	case 13:

@@ -206,6 +206,18 @@ func TestNetConcurrentConnections(t *testing.T) {
 		t.Fatalf("%d of 200 concurrent connections failed", failed)
 	}
 
+	n := 10000
+	if testing.Short() {
+		n = 1000
+	}
+	checkNoLeak(t, client, base, n)
+}
+
+// checkNoLeak makes n sequential requests to the netguest server at base and
+// checks that its goroutines and heap in use (from /stats) come back to
+// where they were, within a margin.
+func checkNoLeak(t *testing.T, client *http.Client, base string, n int) {
+	t.Helper()
 	// Closed connections stay in TIME_WAIT for 5 s in the guest's stack
 	// (netstack), holding memory by design: measure after they are gone.
 	stats := func() (g, heap uint64) {
@@ -221,10 +233,6 @@ func TestNetConcurrentConnections(t *testing.T) {
 		return s["goroutines"], s["heap"]
 	}
 	g0, h0 := stats()
-	n := 10000
-	if testing.Short() {
-		n = 1000
-	}
 	for i := 0; i < n; i++ {
 		if _, err := httpGet(client, base+"/seq"); err != nil {
 			t.Fatalf("sequential connection %d: %v", i, err)
@@ -557,16 +565,33 @@ func TestNetPing(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for a network namespace and a tap device")
 	}
-	ipCmd, err := exec.LookPath("ip")
-	if err != nil {
-		t.Skip("ip (iproute2) not installed")
-	}
 	ping, err := exec.LookPath("ping")
 	if err != nil {
 		t.Skip("ping (iputils-ping) not installed")
 	}
 	t.Parallel()
-	ns := fmt.Sprintf("gobi-ping-%d", os.Getpid())
+	in := tapNamespace(t, "gobi-ping", "gtap0", "10.79.0.1/24")
+	startGuest(t, in, "run", "-net", "tap:gtap0", "-ip", "10.79.0.2/24", netGuestImage(t), "serve")
+	out, err := exec.Command(in[0], append(in[1:], ping, "-c", "3", "-W", "10", "10.79.0.2")...).CombinedOutput()
+	if err != nil || !bytes.Contains(out, []byte(" 0% packet loss")) {
+		t.Fatalf("ping 10.79.0.2: %v\n%s", err, out)
+	}
+}
+
+// tapNamespace creates a network namespace (removed when the test ends)
+// holding the tap device tap with the address cidr, and returns the command
+// prefix that runs a program inside it. It skips the test without root or
+// iproute2.
+func tapNamespace(t *testing.T, name, tap, cidr string) []string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace and a tap device")
+	}
+	ipCmd, err := exec.LookPath("ip")
+	if err != nil {
+		t.Skip("ip (iproute2) not installed")
+	}
+	ns := fmt.Sprintf("%s-%d", name, os.Getpid())
 	run := func(args ...string) {
 		t.Helper()
 		if out, err := exec.Command(ipCmd, args...).CombinedOutput(); err != nil {
@@ -576,12 +601,8 @@ func TestNetPing(t *testing.T) {
 	run("netns", "add", ns)
 	t.Cleanup(func() { exec.Command(ipCmd, "netns", "delete", ns).Run() })
 	run("netns", "exec", ns, "ip", "link", "set", "lo", "up")
-	run("netns", "exec", ns, "ip", "tuntap", "add", "dev", "gtap0", "mode", "tap")
-	run("netns", "exec", ns, "ip", "addr", "add", "10.79.0.1/24", "dev", "gtap0")
-	run("netns", "exec", ns, "ip", "link", "set", "gtap0", "up")
-	startGuest(t, []string{ipCmd, "netns", "exec", ns}, "run", "-net", "tap:gtap0", "-ip", "10.79.0.2/24", netGuestImage(t), "serve")
-	out, err := exec.Command(ipCmd, "netns", "exec", ns, ping, "-c", "3", "-W", "10", "10.79.0.2").CombinedOutput()
-	if err != nil || !bytes.Contains(out, []byte(" 0% packet loss")) {
-		t.Fatalf("ping 10.79.0.2 in %s: %v\n%s", ns, err, out)
-	}
+	run("netns", "exec", ns, "ip", "tuntap", "add", "dev", tap, "mode", "tap")
+	run("netns", "exec", ns, "ip", "addr", "add", cidr, "dev", tap)
+	run("netns", "exec", ns, "ip", "link", "set", tap, "up")
+	return []string{ipCmd, "netns", "exec", ns}
 }

@@ -35,6 +35,13 @@ func TestArgsAndEnvironment(t *testing.T) {
 	t.Parallel()
 	args := []string{"a b", "", "-e", "ünï", "--"}
 	r := runGuest(t, invocation{}, []string{"-e", "A=1", "-e", "B=two words", "-e", "EMPTY="}, "args", args...)
+	wantArgsAndEnv(t, r, args, []string{"A=1", "B=two words", "EMPTY="})
+}
+
+// wantArgsAndEnv checks the guest's args mode output: exactly these
+// arguments after the mode, and exactly this environment.
+func wantArgsAndEnv(t *testing.T, r result, args, env []string) {
+	t.Helper()
 	r.want(t, 0, nil, nil)
 	var got struct{ Args, Env []string }
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
@@ -43,8 +50,8 @@ func TestArgsAndEnvironment(t *testing.T) {
 	if !slices.Equal(got.Args, args) {
 		t.Errorf("guest os.Args[2:] = %q, want %q", got.Args, args)
 	}
-	if want := []string{"A=1", "B=two words", "EMPTY="}; !slices.Equal(got.Env, want) {
-		t.Errorf("guest environment = %q, want exactly %q", got.Env, want)
+	if !slices.Equal(got.Env, env) {
+		t.Errorf("guest environment = %q, want exactly %q", got.Env, env)
 	}
 }
 
@@ -135,10 +142,17 @@ func TestStreams(t *testing.T) {
 func TestSIGTERMReachesProgram(t *testing.T) {
 	needQEMU(t)
 	t.Parallel()
-	img := guestImage(t)
+	wantSIGTERMHandled(t, "run", "-timeout", "2m", guestImage(t), "sigterm")
+}
+
+// wantSIGTERMHandled runs gobi with args (the guest's sigterm mode), sends
+// gobi SIGTERM once the program is ready, and checks that the program's own
+// handler ran and chose the exit status.
+func wantSIGTERMHandled(t *testing.T, args ...string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, gobiBin, "run", "-timeout", "2m", img, "sigterm")
+	cmd := exec.CommandContext(ctx, gobiBin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

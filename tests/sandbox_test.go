@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -64,17 +62,7 @@ func TestSandboxRuntime(t *testing.T) {
 	t.Run("args", func(t *testing.T) {
 		args := []string{"a b", "", "-e", "ünï", "--"}
 		r := runSandbox(t, invocation{}, []string{"-e", "A=1", "-e", "B=two words", "-e", "EMPTY="}, "args", args...)
-		r.want(t, 0, nil, nil)
-		var got struct{ Args, Env []string }
-		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-			t.Fatalf("output %q: %v", r.stdout, err)
-		}
-		if !slices.Equal(got.Args, args) {
-			t.Errorf("os.Args[2:] = %q, want %q", got.Args, args)
-		}
-		if want := []string{"A=1", "B=two words", "EMPTY="}; !slices.Equal(got.Env, want) {
-			t.Errorf("environment = %q, want exactly %q", got.Env, want)
-		}
+		wantArgsAndEnv(t, r, args, []string{"A=1", "B=two words", "EMPTY="})
 	})
 	t.Run("nilderef", func(t *testing.T) {
 		r := runSandbox(t, invocation{}, nil, "nilderef")
@@ -134,28 +122,7 @@ func TestSandboxRuntime(t *testing.T) {
 		r.want(t, 124, []string{"hanging\n"}, []string{"gobi: timed out after 2s", "SIGQUIT: quit", "main.hang("})
 	})
 	t.Run("sigterm", func(t *testing.T) {
-		cmd := exec.Command(gobiBin, "run", "-target", "sandbox", "-timeout", "1m", sandboxGuest.get(t), "sigterm")
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		lines := bufio.NewScanner(stdout)
-		if !lines.Scan() || lines.Text() != "ready" {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("not ready: %q\nstderr:\n%s", lines.Text(), stderr.String())
-		}
-		cmd.Process.Signal(syscall.SIGTERM)
-		rest, _ := io.ReadAll(stdout)
-		cmd.Wait()
-		if status := exitStatus(cmd.ProcessState); status != 7 || !strings.Contains(string(rest), "got terminated") {
-			t.Errorf("after SIGTERM: status %d, stdout %q, want 7 and the handler's message\nstderr:\n%s", status, rest, stderr.String())
-		}
+		wantSIGTERMHandled(t, "run", "-target", "sandbox", "-timeout", "1m", sandboxGuest.get(t), "sigterm")
 	})
 }
 
@@ -266,31 +233,13 @@ func TestSandboxHTTP(t *testing.T) {
 // TestSandboxTap: as root, the sandbox's network can be a tap device; a
 // client in a network namespace reaches the server in the sandbox.
 func TestSandboxTap(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for a network namespace and a tap device")
-	}
-	ipCmd, err := exec.LookPath("ip")
-	if err != nil {
-		t.Skip("ip (iproute2) not installed")
-	}
 	t.Parallel()
-	ns := fmt.Sprintf("gobi-sbtap-%d", os.Getpid())
-	run := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command(ipCmd, args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	run("netns", "add", ns)
-	t.Cleanup(func() { exec.Command(ipCmd, "netns", "delete", ns).Run() })
-	run("netns", "exec", ns, "ip", "link", "set", "lo", "up")
-	run("netns", "exec", ns, "ip", "tuntap", "add", "dev", "sbtap0", "mode", "tap")
-	run("netns", "exec", ns, "ip", "addr", "add", "10.78.0.1/24", "dev", "sbtap0")
-	run("netns", "exec", ns, "ip", "link", "set", "sbtap0", "up")
-	startGuest(t, []string{ipCmd, "netns", "exec", ns}, "run", "-target", "sandbox", "-net", "tap:sbtap0", "-ip", "10.78.0.2/24", sandboxNet.get(t), "serve")
+	in := tapNamespace(t, "gobi-sbtap", "sbtap0", "10.78.0.1/24")
+	startGuest(t, in, "run", "-target", "sandbox", "-net", "tap:sbtap0", "-ip", "10.78.0.2/24", sandboxNet.get(t), "serve")
+	curl := append(in[1:], mustLookPath(t, "curl"), "-sS", "-m", "5", "http://10.78.0.2:8080/tap")
 	deadline := time.Now().Add(time.Minute)
 	for {
-		out, err := exec.Command(ipCmd, "netns", "exec", ns, mustLookPath(t, "curl"), "-sS", "-m", "5", "http://10.78.0.2:8080/tap").CombinedOutput()
+		out, err := exec.Command(in[0], curl...).CombinedOutput()
 		if err == nil && string(out) == "hello from the guest: /tap\n" {
 			return
 		}
@@ -557,31 +506,5 @@ func TestSandboxConcurrentConnections(t *testing.T) {
 	if failed > 0 {
 		t.Fatalf("%d of 200 concurrent connections failed", failed)
 	}
-	stats := func() (g, heap uint64) {
-		time.Sleep(6 * time.Second) // TIME_WAIT in the sandbox's stack lasts 5 s
-		body, err := httpGet(client, base+"/stats")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s map[string]uint64
-		if err := json.Unmarshal([]byte(body), &s); err != nil {
-			t.Fatalf("stats %q: %v", body, err)
-		}
-		return s["goroutines"], s["heap"]
-	}
-	g0, h0 := stats()
-	const n = 5000
-	for i := 0; i < n; i++ {
-		if _, err := httpGet(client, base+"/seq"); err != nil {
-			t.Fatalf("sequential connection %d: %v", i, err)
-		}
-	}
-	g1, h1 := stats()
-	t.Logf("after %d sequential connections: goroutines %d -> %d, heap in use %d -> %d KiB", n, g0, g1, h0>>10, h1>>10)
-	if g1 > g0+10 {
-		t.Errorf("goroutines grew from %d to %d over %d connections", g0, g1, n)
-	}
-	if h1 > h0+8<<20 {
-		t.Errorf("heap in use grew from %d to %d KiB over %d connections", h0>>10, h1>>10, n)
-	}
+	checkNoLeak(t, client, base, 5000)
 }

@@ -81,22 +81,9 @@ func runNet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	results := make([]netResult, len(targets))
-	for i := range targets {
-		t := &targets[i]
-		if t.err != nil {
-			continue
-		}
-		r, err := measureNet(ctx, t, *runs, *dur, *conns, *bulk, stderr)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil {
-			t.err = err
-			fmt.Fprintf(stderr, "%s: %v\n", t.name, err)
-			continue
-		}
-		results[i] = r
+	results, err := measureTargets(ctx, targets, *runs, *dur, *conns, *bulk, stderr)
+	if err != nil {
+		return err
 	}
 	printNet(stdout, netReport{mem: *mem, runs: *runs, dur: *dur, conns: *conns, bulk: *bulk, targets: targets, results: results})
 	return nil
@@ -222,6 +209,29 @@ func startServerAt(ctx context.Context, cmd []string, ready, host string, httpPo
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// measureTargets measures every target that can be; a target that fails
+// records why in its err and the others go on. Only cancellation stops it.
+func measureTargets(ctx context.Context, targets []netTarget, runs int, dur time.Duration, conns int, bulk time.Duration, log io.Writer) ([]netResult, error) {
+	results := make([]netResult, len(targets))
+	for i := range targets {
+		t := &targets[i]
+		if t.err != nil {
+			continue
+		}
+		r, err := measureNet(ctx, t, runs, dur, conns, bulk, log)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			t.err = err
+			fmt.Fprintf(log, "%s: %v\n", t.name, err)
+			continue
+		}
+		results[i] = r
+	}
+	return results, nil
 }
 
 // measureNet boots one target and runs wrk and the bulk test against it.

@@ -139,6 +139,18 @@ type netReport struct {
 	results []netResult
 }
 
+// column is one row's values: f of each measured target's result, 0 for a
+// target that was not measured.
+func (r netReport) column(f func(netResult) float64) []float64 {
+	v := make([]float64, len(r.results))
+	for i, res := range r.results {
+		if r.targets[i].err == nil {
+			v[i] = f(res)
+		}
+	}
+	return v
+}
+
 // printNet prints the net table. The ratio column says how many times
 // better Gobi does than the Linux guest, whichever way a row counts as
 // better: more requests/s and MB/s, less time and memory.
@@ -152,15 +164,6 @@ func printNet(w io.Writer, r netReport) {
 		header = append(header, t.name)
 	}
 	row(tw, append(header, "Gobi gain", "goal")...)
-	col := func(f func(netResult) float64) []float64 {
-		v := make([]float64, len(r.results))
-		for i, res := range r.results {
-			if r.targets[i].err == nil {
-				v[i] = f(res)
-			}
-		}
-		return v
-	}
 	gobi, linux := 0, 1
 	line := func(name, unit string, v []float64, goal string, higherBetter bool) {
 		q := ratio(v[gobi], v[linux])
@@ -169,11 +172,11 @@ func printNet(w io.Writer, r netReport) {
 		}
 		row(tw, append(append([]string{name}, format(v, unit)...), q, goal)...)
 	}
-	line("HTTP requests/s", "%.0f", col(func(n netResult) float64 { return median(n.reqs) }), "≥1.0x", true)
-	line("TCP bulk into guest", "%.1f MB/s", col(func(n netResult) float64 { return median(n.bulk) }), "≥1.0x", true)
-	line("start → network up", "%.0f ms", col(func(n netResult) float64 { return n.up.Seconds() * 1000 }), "", false)
-	line("start → first HTTP 200", "%.0f ms", col(func(n netResult) float64 { return n.firstOK.Seconds() * 1000 }), "", false)
-	line("guest RAM touched", "%.1f MiB", col(func(n netResult) float64 { return float64(n.touched) / (1 << 20) }), "", false)
+	line("HTTP requests/s", "%.0f", r.column(func(n netResult) float64 { return median(n.reqs) }), "≥1.0x", true)
+	line("TCP bulk into guest", "%.1f MB/s", r.column(func(n netResult) float64 { return median(n.bulk) }), "≥1.0x", true)
+	line("start → network up", "%.0f ms", r.column(func(n netResult) float64 { return n.up.Seconds() * 1000 }), "", false)
+	line("start → first HTTP 200", "%.0f ms", r.column(func(n netResult) float64 { return n.firstOK.Seconds() * 1000 }), "", false)
+	line("guest RAM touched", "%.1f MiB", r.column(func(n netResult) float64 { return float64(n.touched) / (1 << 20) }), "", false)
 	tw.Flush()
 	for i, t := range r.targets {
 		if t.err != nil {

@@ -101,22 +101,9 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		defer removeTap()
 	}
 
-	results := make([]netResult, len(targets))
-	for i := range targets {
-		t := &targets[i]
-		if t.err != nil {
-			continue
-		}
-		r, err := measureNet(ctx, t, *runs, *dur, *conns, *bulk, stderr)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil {
-			t.err = err
-			fmt.Fprintf(stderr, "%s: %v\n", t.name, err)
-			continue
-		}
-		results[i] = r
+	results, err := measureTargets(ctx, targets, *runs, *dur, *conns, *bulk, stderr)
+	if err != nil {
+		return err
 	}
 	printSandbox(stdout, netReport{runs: *runs, dur: *dur, conns: *conns, bulk: *bulk, targets: targets, results: results})
 	return nil
@@ -156,20 +143,11 @@ func printSandbox(w io.Writer, r netReport) {
 		header = append(header, t.name)
 	}
 	row(tw, append(header, "tap/host", "user/host", "goal")...)
-	col := func(f func(netResult) float64) []float64 {
-		v := make([]float64, len(r.results))
-		for i, res := range r.results {
-			if r.targets[i].err == nil {
-				v[i] = f(res)
-			}
-		}
-		return v
-	}
 	line := func(name, unit string, v []float64, goal string) {
 		row(tw, append(append([]string{name}, format(v, unit)...), ratio(v[1], v[0]), ratio(v[2], v[0]), goal)...)
 	}
-	line("HTTP requests/s", "%.0f", col(func(n netResult) float64 { return median(n.reqs) }), "tap ≥0.8x")
-	line("TCP bulk in", "%.1f MB/s", col(func(n netResult) float64 { return median(n.bulk) }), "")
+	line("HTTP requests/s", "%.0f", r.column(func(n netResult) float64 { return median(n.reqs) }), "tap ≥0.8x")
+	line("TCP bulk in", "%.1f MB/s", r.column(func(n netResult) float64 { return median(n.bulk) }), "")
 	tw.Flush()
 	for i, t := range r.targets {
 		if t.err != nil {
