@@ -56,6 +56,7 @@ const (
 	nrWrite        = 1
 	nrClose        = 3
 	nrMmap         = 9
+	nrMadvise      = 28
 	nrGetpid       = 39
 	nrFcntl        = 72
 	nrPrctl        = 157
@@ -197,11 +198,24 @@ func clockNow(clock uintptr) int64 {
 	return ts[0]*1e9 + ts[1]
 }
 
-// userOK accepts any user range in the lower half of the address space: the
-// host has the page tables, so a bad pointer that passes faults in the
-// handler, and the host kills the process with SIGSEGV (docs/sandbox.md).
+// userOK checks that [addr, addr+n) is mapped, as the VM's kernel checks its
+// page tables, so that a bad pointer fails the call with EFAULT. The host
+// has the page tables: madvise(MADV_NORMAL) fails with ENOMEM where a page
+// of the range is not mapped, and changes nothing where all are (it resets
+// readahead advice, which the Go runtime never gives). A mapping the program
+// cannot access (PROT_NONE, or read-only for a call that writes) still
+// passes: the kernel then faults in the trap handler and the host kills the
+// process with SIGSEGV (docs/sandbox.md).
 func userOK(addr, n uintptr, write bool) bool {
-	return n == 0 || addr >= pageSize && addr+n >= addr && addr+n <= 1<<47
+	if n == 0 {
+		return true
+	}
+	if addr < pageSize || addr+n < addr || addr+n > 1<<47 {
+		return false
+	}
+	start := addr &^ (pageSize - 1)
+	end := (addr + n + pageSize - 1) &^ (pageSize - 1)
+	return !hostErr(hostSyscall(nrMadvise, start, end-start, 0 /* MADV_NORMAL */, 0, 0, 0))
 }
 
 // fatal reports a kernel error; the launcher exits 126.

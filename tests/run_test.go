@@ -67,6 +67,13 @@ func TestNilDereferencePanics(t *testing.T) {
 	})
 }
 
+func TestBadPointerFails(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	r := runGuest(t, invocation{}, nil, "badptr")
+	r.want(t, 0, []string{"writing from a bad pointer\nwrite: bad address\nwriting from an inaccessible page\nwrite: bad address\n"}, nil)
+}
+
 func TestAsyncPreemption(t *testing.T) {
 	needQEMU(t)
 	t.Parallel()

@@ -71,6 +71,13 @@ func TestSandboxRuntime(t *testing.T) {
 			"goroutine 1 [running]:", "main.nilDeref(",
 		})
 	})
+	t.Run("badptr", func(t *testing.T) {
+		// Unmapped memory fails with EFAULT as in the VM; an inaccessible
+		// mapping is the documented limit: a death gobi explains.
+		r := runSandbox(t, invocation{}, nil, "badptr")
+		r.want(t, 128+int(syscall.SIGSEGV), []string{"write: bad address\nwriting from an inaccessible page\n"},
+			[]string{"gobi: the program died of segmentation fault inside the sandbox's kernel"})
+	})
 	t.Run("spin", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "spin").want(t, 0, []string{"main ran while a goroutine spun\n"}, nil)
 	})

@@ -175,6 +175,12 @@ func RunSandbox(ctx context.Context, c *SandboxConfig) (int, error) {
 		if msg := strings.TrimSpace(early.String()); msg != "" {
 			fmt.Fprintf(c.Console, "gobi: %s\n", msg)
 		}
+		if sig := ws.Signal(); sig == syscall.SIGSEGV || sig == syscall.SIGBUS {
+			// The runtime turns a fault of the program into a panic and
+			// exit status 2: a fault that kills outright happened where
+			// every signal is blocked, in the kernel's trap handler.
+			fmt.Fprintf(c.Console, "gobi: the program died of %v inside the sandbox's kernel: a bad pointer passed to a system call, or a kernel bug (docs/sandbox.md, Limits)\n", sig)
+		}
 		return 128 + int(ws.Signal()), nil
 	}
 	return ws.ExitStatus(), nil

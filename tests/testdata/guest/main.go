@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 func main() {
@@ -30,6 +31,7 @@ func main() {
 		"streams":  streams,
 		"sigterm":  sigterm,
 		"hang":     hang,
+		"badptr":   badPointer,
 	}
 	mode, ok := modes[os.Args[1]]
 	if !ok {
@@ -133,4 +135,28 @@ func hang([]string) {
 	}()
 	fmt.Println("hanging")
 	select {}
+}
+
+// badPointer passes write(2) an address nothing is mapped at, then one in
+// a mapping the program may not read (PROT_NONE), to a pipe. A VM's kernel
+// checks its page tables and fails both calls with EFAULT; the sandbox's
+// kernel catches the first, and the second kills the process with SIGSEGV
+// (docs/sandbox.md).
+func badPointer([]string) {
+	fmt.Println("writing from a bad pointer")
+	_, _, e := syscall.Syscall(syscall.SYS_WRITE, 1, 0x7ead_0000_0000, 16)
+	fmt.Println("write:", e)
+	var p [2]int
+	if err := syscall.Pipe(p[:]); err != nil {
+		fmt.Println("pipe:", err)
+		return
+	}
+	none, err := syscall.Mmap(-1, 0, 4096, syscall.PROT_NONE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		fmt.Println("mmap:", err)
+		return
+	}
+	fmt.Println("writing from an inaccessible page")
+	_, _, e = syscall.Syscall(syscall.SYS_WRITE, uintptr(p[1]), uintptr(unsafe.Pointer(&none[0])), 16)
+	fmt.Println("write:", e)
 }
