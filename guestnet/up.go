@@ -108,12 +108,16 @@ func up(wakeFile *os.File, nic netstack.NIC, cfg netstack.Config, dhcp bool, con
 	}
 
 	ready := make(chan struct{})
-	wake, err := wakeups(wakeFile)
+	rc, err := wakeFile.SyscallConn()
 	if err != nil {
-		return err
+		return fmt.Errorf("the pump's eventfd: %w", err)
 	}
 	p := pump.New(pump.Guest{}, st.Gvisor(), ready)
-	go p.Run(context.Background(), wake)
+	go func() {
+		if err := p.RunOn(context.Background(), rc); err != nil {
+			platform.Log("network: the pump stopped: " + err.Error())
+		}
+	}()
 
 	ctx := context.Background()
 	if dhcp {
@@ -140,37 +144,6 @@ func up(wakeFile *os.File, nic netstack.NIC, cfg netstack.Config, dhcp bool, con
 	platform.Log("network up " + strings.Join(addrs, " "))
 	close(configured)
 	return nil
-}
-
-// wakeups signals the returned channel whenever the kernel kicks the pump.
-// It waits for the attach eventfd to become readable without reading it:
-// the pump's NetWork call consumes the count (docs/guestabi.md), one kernel
-// crossing fewer per wakeup. The kernel's epoll reports every kick to the
-// runtime's edge-triggered poller.
-func wakeups(f *os.File) (<-chan struct{}, error) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return nil, fmt.Errorf("the pump's eventfd: %w", err)
-	}
-	wake := make(chan struct{}, 1)
-	go func() {
-		for {
-			waited := false
-			err := rc.Read(func(uintptr) bool {
-				done := waited
-				waited = true
-				return done // false the first time: wait for readability
-			})
-			if err != nil {
-				return
-			}
-			select {
-			case wake <- struct{}{}:
-			default:
-			}
-		}
-	}()
-	return wake, nil
 }
 
 // serveIRQ hands the device's interrupts to its driver.

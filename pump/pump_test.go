@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"syscall"
 	"testing"
@@ -359,5 +360,73 @@ func TestDatagrams(t *testing.T) {
 	n, _, err := peer.ReadFrom(buf)
 	if err != nil || string(buf[:n]) != "answer" {
 		t.Fatalf("peer got %q, %v", buf[:n], err)
+	}
+}
+
+// kickingKernel counts Work calls; during the calls the test names, it kicks
+// (writes the pipe RunOn waits on), as the kernel does when a socket changes
+// while the pump is busy.
+type kickingKernel struct {
+	*fakeKernel
+	mu     sync.Mutex
+	calls  int
+	kickAt map[int]bool
+	w      *os.File
+}
+
+func (k *kickingKernel) Work(buf []platform.Work) (int, error) {
+	k.mu.Lock()
+	k.calls++
+	kick := k.kickAt[k.calls]
+	k.mu.Unlock()
+	if kick {
+		k.w.Write([]byte{1})
+	}
+	return 0, nil
+}
+
+func (k *kickingKernel) count() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.calls
+}
+
+// TestRunOnLosesNoKick: every kick, including one that lands while the pump
+// is inside NetWork, is followed by another NetWork call. The pump never
+// reads the descriptor, as with the kernel's eventfd.
+func TestRunOnLosesNoKick(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	rc, err := r.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &kickingKernel{fakeKernel: newFake(), kickAt: map[int]bool{}, w: w}
+	for i := 2; i < 400; i += 3 {
+		k.kickAt[i] = true
+	}
+	p := New(k, stack.New(stack.Options{}), nil)
+	done := make(chan error, 1)
+	go func() { done <- p.RunOn(context.Background(), rc) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for want := 1; want < 400; want++ {
+		for k.count() < want {
+			if time.Now().After(deadline) {
+				t.Fatalf("NetWork called %d times; a kick after call %d was lost", k.count(), want-1)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if !k.kickAt[want] && k.count() == want {
+			w.Write([]byte{1}) // a kick between calls
+		}
+	}
+	r.Close() // ends RunOn
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("RunOn did not return when its descriptor was closed")
 	}
 }
