@@ -473,6 +473,8 @@ func copyFile(t *testing.T, from, to string) {
 // sandbox's entry runs; anything else would run unconfined.
 func TestSandboxRefusesOtherExecutables(t *testing.T) {
 	t.Parallel()
+	r := gobi(t, invocation{}, "run", "-target", "sandbox", "-m", "512M", "./examples/hello")
+	r.want(t, 125, nil, []string{"gobi run: -m applies to the VM target only"})
 	for _, exe := range []string{mustLookPath(t, "true"), guestImage(t)} {
 		r := gobi(t, invocation{}, "run", "-target", "sandbox", exe)
 		r.want(t, 125, nil, []string{"gobi run: "})

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/gobi-os/gobi/internal/build"
@@ -54,6 +56,17 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err != nil {
 		return fail(err)
 	}
+	if *target == build.TargetSandbox {
+		var vmOnly []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "m" || f.Name == "accel" || f.Name == "gdb" {
+				vmOnly = append(vmOnly, "-"+f.Name)
+			}
+		})
+		if len(vmOnly) > 0 {
+			return fail(fmt.Errorf("%s applies to the VM target only: a sandbox is a host process (debug it with gdb on the host; it uses the host's memory)", strings.Join(vmOnly, ", ")))
+		}
+	}
 
 	// Signals are gobi's from here on: during the build they cancel it,
 	// once the program runs they are forwarded to it.
@@ -72,9 +85,6 @@ func runRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	}
 	argv := append([]string{name}, progArgs...)
 	if *target == build.TargetSandbox {
-		if *gdb != 0 {
-			return fail(fmt.Errorf("-gdb applies to the VM target: debug a sandbox executable with gdb on the host, as any process"))
-		}
 		status, err := vm.RunSandbox(ctx, &vm.SandboxConfig{
 			Path: prog, Entry: build.SandboxEntrySymbol, Argv: argv, Env: env, Debug: *debug, Strict: *strict, Net: network,
 			Stdin: stdin, Stdout: stdout, Stderr: stderr, Console: stderr,
