@@ -71,19 +71,19 @@ func RunSandbox(ctx context.Context, c *SandboxConfig) (int, error) {
 		return 0, err
 	}
 	defer closeAll(host)
-	defer closeAll(guest)
-	stopNet, netWords, netFile, err := c.startNet()
-	if err != nil {
-		return 0, err
-	}
-	defer stopNet()
-	words.Net = append(words.Net, netWords...)
+	defer func() { closeAll(guest) }() // what the child has not taken
 	bootR, bootW, err := os.Pipe()
 	if err != nil {
 		return 0, fmt.Errorf("creating the sandbox's boot pipe: %w", err)
 	}
 	defer bootW.Close()
 	guest = append(guest, bootR)
+	stopNet, netWords, netFile, err := c.startNet()
+	if err != nil {
+		return 0, err
+	}
+	defer stopNet()
+	words.Net = append(words.Net, netWords...)
 	if netFile != nil {
 		guest = append(guest, netFile)
 	}
