@@ -281,8 +281,16 @@ func lanClient(t *testing.T, lan, addr string) (*http.Client, *frameNIC) {
 func TestNetHTTPS(t *testing.T) {
 	needQEMU(t)
 	t.Parallel()
+	checkHTTPS(t)
+}
+
+// checkHTTPS runs examples/https with gobi run's flags (the target) and
+// checks it with a verifying Go client and openssl s_client.
+func checkHTTPS(t *testing.T, flags ...string) {
+	t.Helper()
 	port := freePort(t)
-	g := startGuest(t, nil, "run", "-p", fmt.Sprintf("%d:443", port), "./examples/https", "-print-cert")
+	args := append(append([]string{"run"}, flags...), "-p", fmt.Sprintf("%d:443", port), "./examples/https", "-print-cert")
+	g := startGuest(t, nil, args...)
 	var pemData string
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		out, _ := g.output()
@@ -319,7 +327,17 @@ func TestNetHTTPS(t *testing.T) {
 func TestNetGuestClient(t *testing.T) {
 	needQEMU(t)
 	t.Parallel()
-	img := netGuestImage(t)
+	checkGuestClient(t, netGuestImage(t))
+}
+
+// port53 serialises the tests that answer DNS on the host's port 53.
+var port53 sync.Mutex
+
+// checkGuestClient runs netguest's client modes with gobi run's flags (the
+// target) before the image. Both QEMU's user network and gobi's map
+// 10.0.2.2 to the host's loopback.
+func checkGuestClient(t *testing.T, img string, flags ...string) {
+	t.Helper()
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "hello guest, from the host: %s", r.URL.Path)
 	})}
@@ -329,9 +347,9 @@ func TestNetGuestClient(t *testing.T) {
 	}
 	go srv.Serve(ln)
 	defer srv.Close()
-	// QEMU's user network maps 10.0.2.2 to the host's loopback.
 	url := fmt.Sprintf("http://10.0.2.2:%d/from-guest", ln.Addr().(*net.TCPAddr).Port)
-	r := gobi(t, invocation{}, "run", "-timeout", "4m", img, "get", url)
+	args := append(append([]string{"run", "-timeout", "4m"}, flags...), img, "get", url)
+	r := gobi(t, invocation{}, args...)
 	r.want(t, 0, []string{"200 OK hello guest, from the host: /from-guest"}, []string{"gobi: network up"})
 
 	echo, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -349,17 +367,21 @@ func TestNetGuestClient(t *testing.T) {
 			echo.WriteTo(buf[:n], from)
 		}
 	}()
-	r = gobi(t, invocation{}, "run", "-timeout", "4m", img, "udpecho", fmt.Sprintf("10.0.2.2:%d", echo.LocalAddr().(*net.UDPAddr).Port))
+	args = append(append([]string{"run", "-timeout", "4m"}, flags...), img, "udpecho", fmt.Sprintf("10.0.2.2:%d", echo.LocalAddr().(*net.UDPAddr).Port))
+	r = gobi(t, invocation{}, args...)
 	r.want(t, 0, []string{`echo "ping from the guest"`}, nil)
 
-	// DNS needs the host's port 53 (QEMU forwards 10.0.2.2:53 to it).
+	// DNS needs the host's port 53 (10.0.2.2:53 reaches it).
+	port53.Lock()
+	defer port53.Unlock()
 	dns, err := net.ListenPacket("udp", "127.0.0.1:53")
 	if err != nil {
 		t.Skipf("DNS part skipped: cannot listen on 127.0.0.1:53 (%v); run as root", err)
 	}
 	defer dns.Close()
 	go serveDNS(dns, "gobi.test.", [4]byte{10, 9, 8, 7})
-	r = gobi(t, invocation{}, "run", "-timeout", "4m", "-dns", "10.0.2.2", img, "lookup", "gobi.test")
+	args = append(append([]string{"run", "-timeout", "4m"}, flags...), "-dns", "10.0.2.2", img, "lookup", "gobi.test")
+	r = gobi(t, invocation{}, args...)
 	r.want(t, 0, []string{"addrs [10.9.8.7]"}, nil)
 }
 

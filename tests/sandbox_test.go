@@ -237,6 +237,21 @@ func TestSandboxHTTP(t *testing.T) {
 	})
 }
 
+// TestSandboxHTTPS: examples/https (crypto/tls, embed) serves TLS 1.3 from
+// the sandbox.
+func TestSandboxHTTPS(t *testing.T) {
+	t.Parallel()
+	checkHTTPS(t, "-target", "sandbox")
+}
+
+// TestSandboxGuestClient: the program in the sandbox fetches from a host
+// server, gets a UDP echo and resolves a name, through gobi's user-mode
+// network (outbound NAT and the -dns address).
+func TestSandboxGuestClient(t *testing.T) {
+	t.Parallel()
+	checkGuestClient(t, sandboxNet.get(t), "-target", "sandbox")
+}
+
 // TestSandboxTap: as root, the sandbox's network can be a tap device; a
 // client in a network namespace reaches the server in the sandbox.
 func TestSandboxTap(t *testing.T) {
