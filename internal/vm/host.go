@@ -42,27 +42,40 @@ func RunHost(ctx context.Context, c *HostConfig) (int, error) {
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("starting %s: %w", c.Path, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	sup := supervisor{
-		timeout: c.Timeout, grace: c.Grace, signals: c.Signals, console: c.Console,
-		send: func(sig syscall.Signal) { cmd.Process.Signal(sig) },
-		kill: func() { cmd.Process.Kill() },
-	}
-	r, err := sup.wait(ctx, exited)
+	sup := supervisor{timeout: c.Timeout, grace: c.Grace, signals: c.Signals, console: c.Console}
+	r, ws, err := sup.process(ctx, cmd)
 	if err != nil {
 		return 0, err
 	}
 	if r.timedOut {
 		return ExitTimeout, nil
 	}
+	return shellStatus(ws), nil
+}
+
+// process supervises the started host process cmd, whose signals are
+// real ones, until it is dead, and returns its wait status too.
+func (s supervisor) process(ctx context.Context, cmd *exec.Cmd) (supervised, syscall.WaitStatus, error) {
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	s.send = func(sig syscall.Signal) { cmd.Process.Signal(sig) }
+	s.kill = func() { cmd.Process.Kill() }
+	r, err := s.wait(ctx, exited)
+	if err != nil {
+		return r, 0, err
+	}
 	var ee *exec.ExitError
 	if r.waitErr != nil && !errors.As(r.waitErr, &ee) {
-		return 0, r.waitErr
+		return r, 0, r.waitErr
 	}
-	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	return r, cmd.ProcessState.Sys().(syscall.WaitStatus), nil
+}
+
+// shellStatus is a process's exit status as a shell reports it: 128+N
+// when signal N ended it.
+func shellStatus(ws syscall.WaitStatus) int {
 	if ws.Signaled() {
-		return 128 + int(ws.Signal()), nil
+		return 128 + int(ws.Signal())
 	}
-	return ws.ExitStatus(), nil
+	return ws.ExitStatus()
 }

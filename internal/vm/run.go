@@ -57,7 +57,8 @@ func Run(ctx context.Context, c *Config) (int, error) {
 		defer stop()
 		c.lanSocket = sock
 	}
-	host, guest, err := serialSockets()
+	// The serial ports' sockets, for QEMU at fdCOM1..fdCOM3.
+	host, guest, err := socketPairs("com1", "com2", "com3")
 	if err != nil {
 		return 0, err
 	}
@@ -86,26 +87,7 @@ func Run(ctx context.Context, c *Config) (int, error) {
 	}()
 
 	ch := newChannel(host[2])
-	var wg sync.WaitGroup
-	drain := func(w io.Writer, r io.Reader) {
-		defer wg.Done()
-		copyDraining(w, r)
-	}
-	wg.Add(3)
-	go drain(c.Stdout, host[0])
-	go drain(c.Stderr, host[1])
-	go func() {
-		defer wg.Done()
-		ch.read(host[2], c.Console)
-	}()
-	stdin := c.Stdin
-	if stdin == nil {
-		stdin = strings.NewReader("")
-	}
-	go func() { // never waited for: a terminal may never reach EOF
-		<-ch.ready
-		copyStdin(host[0], stdin)
-	}()
+	wg := serveStreams(ch, c.Stdin, c.Stdout, c.Stderr, c.Console, host[0], host[0], host[1], host[2])
 	if c.GDBPort != 0 {
 		fmt.Fprintf(c.Console, "gobi: the CPU waits for gdb: gdb %s -ex 'target remote 127.0.0.1:%d'\n", c.Image, c.GDBPort)
 	}
@@ -144,20 +126,48 @@ func Run(ctx context.Context, c *Config) (int, error) {
 	return 0, fmt.Errorf("QEMU exited (%v) without the guest reporting an exit status%s", r.waitErr, msg)
 }
 
-// serialSockets returns connected socket pairs for COM1..COM3: the host
-// ends, non-blocking so that closing them ends pending reads and writes, and
-// the guest ends for QEMU, in fdCOM1..fdCOM3 order.
-func serialSockets() (host, guest []*os.File, err error) {
-	for i := range 3 {
+// serveStreams connects a guest's console to the caller's streams: it copies
+// the guest's stdout and stderr to stdout and stderr, reads the kernel's
+// messages and records from log into ch (messages go to console), and once
+// the guest is ready copies stdin to it. The returned group is done when
+// the three outputs have reached EOF.
+func serveStreams(ch *channel, stdin io.Reader, stdout, stderr, console io.Writer, toGuest io.Writer, fromStdout, fromStderr, log io.Reader) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	drain := func(w io.Writer, r io.Reader) {
+		defer wg.Done()
+		copyDraining(w, r)
+	}
+	wg.Add(3)
+	go drain(stdout, fromStdout)
+	go drain(stderr, fromStderr)
+	go func() {
+		defer wg.Done()
+		ch.read(log, console)
+	}()
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	go func() { // never waited for: a terminal may never reach EOF
+		<-ch.ready
+		copyStdin(toGuest, stdin)
+	}()
+	return &wg
+}
+
+// socketPairs returns a connected stream socket pair per name: the host
+// ends, non-blocking so that closing them ends pending reads and writes,
+// and the guest's ends, in the order of names.
+func socketPairs(names ...string) (host, guest []*os.File, err error) {
+	for _, name := range names {
 		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 		if err != nil {
 			closeAll(host)
 			closeAll(guest)
-			return nil, nil, fmt.Errorf("creating serial port socket: %w", err)
+			return nil, nil, fmt.Errorf("creating the %s socket: %w", name, err)
 		}
 		syscall.SetNonblock(fds[0], true)
-		host = append(host, os.NewFile(uintptr(fds[0]), fmt.Sprintf("com%d", i+1)))
-		guest = append(guest, os.NewFile(uintptr(fds[1]), fmt.Sprintf("com%d-guest", i+1)))
+		host = append(host, os.NewFile(uintptr(fds[0]), name))
+		guest = append(guest, os.NewFile(uintptr(fds[1]), name+"-guest"))
 	}
 	return host, guest, nil
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -66,7 +65,7 @@ func RunSandbox(ctx context.Context, c *SandboxConfig) (int, error) {
 	if c.Strict {
 		words.Net = append(words.Net, "gobi.strict=1")
 	}
-	host, guest, err := sandboxSockets()
+	host, guest, err := socketPairs("sandbox stdin", "sandbox stdout", "sandbox stderr", "sandbox log")
 	if err != nil {
 		return 0, err
 	}
@@ -112,51 +111,22 @@ func RunSandbox(ctx context.Context, c *SandboxConfig) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("starting %s: %w", c.Path, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	go func() { // the entry reads until EOF; a pipe holds less than a long command line
 		io.WriteString(bootW, words.String())
 		bootW.Close()
 	}()
 
 	ch := newChannel(io.Discard) // no host records go to the sandbox: signals are real
-	var wg sync.WaitGroup
-	drain := func(w io.Writer, r io.Reader) {
-		defer wg.Done()
-		copyDraining(w, r)
-	}
-	wg.Add(3)
-	go drain(c.Stdout, host[sandboxStdout])
-	go drain(c.Stderr, host[sandboxStderr])
-	go func() {
-		defer wg.Done()
-		ch.read(host[sandboxLog], c.Console)
-	}()
-	stdin := c.Stdin
-	if stdin == nil {
-		stdin = strings.NewReader("")
-	}
-	go func() { // never waited for: a terminal may never reach EOF
-		<-ch.ready
-		copyStdin(host[sandboxStdin], stdin)
-	}()
+	wg := serveStreams(ch, c.Stdin, c.Stdout, c.Stderr, c.Console,
+		host[sandboxStdin], host[sandboxStdout], host[sandboxStderr], host[sandboxLog])
 
-	sup := supervisor{
-		timeout: c.Timeout, grace: c.Grace, signals: c.Signals, console: c.Console,
-		send: func(sig syscall.Signal) { cmd.Process.Signal(sig) },
-		kill: func() { cmd.Process.Kill() },
-	}
-	r, err := sup.wait(ctx, exited)
+	sup := supervisor{timeout: c.Timeout, grace: c.Grace, signals: c.Signals, console: c.Console}
+	r, ws, err := sup.process(ctx, cmd)
 	if err != nil {
 		return 0, err
 	}
 	wg.Wait()
 	outcome, status := ch.result()
-	var ee *exec.ExitError
-	if r.waitErr != nil && !errors.As(r.waitErr, &ee) {
-		return 0, r.waitErr
-	}
-	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	switch {
 	case r.timedOut:
 		return ExitTimeout, nil
@@ -170,7 +140,6 @@ func RunSandbox(ctx context.Context, c *SandboxConfig) (int, error) {
 		return ExitOOM, nil
 	case ws.Signaled() && ws.Signal() == syscall.SIGSYS && c.Strict:
 		fmt.Fprintf(c.Console, "gobi: the sandbox killed the program at a forbidden system call (-strict; docs/sandbox.md)\n")
-		return 128 + int(syscall.SIGSYS), nil
 	case ws.Signaled():
 		if msg := strings.TrimSpace(early.String()); msg != "" {
 			fmt.Fprintf(c.Console, "gobi: %s\n", msg)
@@ -181,28 +150,8 @@ func RunSandbox(ctx context.Context, c *SandboxConfig) (int, error) {
 			// every signal is blocked, in the kernel's trap handler.
 			fmt.Fprintf(c.Console, "gobi: the program died of %v inside the sandbox's kernel: a bad pointer passed to a system call, or a kernel bug (docs/sandbox.md, Limits)\n", sig)
 		}
-		return 128 + int(ws.Signal()), nil
 	}
-	return ws.ExitStatus(), nil
-}
-
-// sandboxSockets returns connected socket pairs for the sandbox's stdin,
-// stdout, stderr and log: the host ends, non-blocking so that closing them
-// ends pending reads and writes, and the sandbox's ends.
-func sandboxSockets() (host, guest []*os.File, err error) {
-	names := [...]string{"stdin", "stdout", "stderr", "log"}
-	for _, name := range names {
-		fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-		if err != nil {
-			closeAll(host)
-			closeAll(guest)
-			return nil, nil, fmt.Errorf("creating the sandbox's %s socket: %w", name, err)
-		}
-		syscall.SetNonblock(fds[0], true)
-		host = append(host, os.NewFile(uintptr(fds[0]), name))
-		guest = append(guest, os.NewFile(uintptr(fds[1]), name+"-sandbox"))
-	}
-	return host, guest, nil
+	return shellStatus(ws), nil
 }
 
 // startNet connects the sandbox's network: a socketpair to gobi's user-mode
