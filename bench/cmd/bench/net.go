@@ -53,23 +53,44 @@ type netResult struct {
 	failures    []string      // wrk's reports of failed requests, per run that had any
 }
 
-func runNet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var c common
-	fs := flag.NewFlagSet("net", flag.ContinueOnError)
-	c.register(fs)
-	runs := fs.Int("runs", 3, "wrk and bulk runs per target; the median is reported")
-	dur := fs.Duration("d", 10*time.Second, "duration of each wrk run")
-	conns := fs.Int("c", 8, "wrk connections")
-	bulk := fs.Duration("bulk", 5*time.Second, "duration of each bulk-throughput run")
-	mem := fs.String("m", "256M", "guest memory (QEMU -m syntax)")
-	host := fs.Bool("host", true, "also measure the server as a plain host process, for scale")
+// load is how the net and sandbox groups exercise a server: wrk runs of
+// dur with conns connections, then bulk transfers, runs times each.
+type load struct {
+	runs  int
+	dur   time.Duration
+	conns int
+	bulk  time.Duration
+}
+
+// register adds the load's flags to fs.
+func (l *load) register(fs *flag.FlagSet) {
+	fs.IntVar(&l.runs, "runs", 3, "wrk and bulk runs per target; the median is reported")
+	fs.DurationVar(&l.dur, "d", 10*time.Second, "duration of each wrk run")
+	fs.IntVar(&l.conns, "c", 8, "wrk connections")
+	fs.DurationVar(&l.bulk, "bulk", 5*time.Second, "duration of each bulk-throughput run")
+}
+
+// parseLoad parses a group's flags and checks that wrk is there.
+func parseLoad(fs *flag.FlagSet, args []string, l *load) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 || *runs < 1 {
-		return fmt.Errorf("net: want flags only and -runs >= 1")
+	if fs.NArg() != 0 || l.runs < 1 {
+		return fmt.Errorf("%s: want flags only and -runs >= 1", fs.Name())
 	}
-	if _, err := lookWrk(); err != nil {
+	_, err := lookWrk()
+	return err
+}
+
+func runNet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	var l load
+	fs := flag.NewFlagSet("net", flag.ContinueOnError)
+	c.register(fs)
+	l.register(fs)
+	mem := fs.String("m", "256M", "guest memory (QEMU -m syntax)")
+	host := fs.Bool("host", true, "also measure the server as a plain host process, for scale")
+	if err := parseLoad(fs, args, &l); err != nil {
 		return err
 	}
 	cleanup, err := c.setup(stderr)
@@ -81,11 +102,11 @@ func runNet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	results, err := measureTargets(ctx, targets, *runs, *dur, *conns, *bulk, stderr)
+	results, err := measureTargets(ctx, targets, l, stderr)
 	if err != nil {
 		return err
 	}
-	printNet(stdout, netReport{mem: *mem, runs: *runs, dur: *dur, conns: *conns, bulk: *bulk, targets: targets, results: results})
+	printNet(stdout, netReport{mem: *mem, load: l, targets: targets, results: results})
 	return nil
 }
 
@@ -213,14 +234,14 @@ func startServerAt(ctx context.Context, cmd []string, ready, host string, httpPo
 
 // measureTargets measures every target that can be; a target that fails
 // records why in its err and the others go on. Only cancellation stops it.
-func measureTargets(ctx context.Context, targets []netTarget, runs int, dur time.Duration, conns int, bulk time.Duration, log io.Writer) ([]netResult, error) {
+func measureTargets(ctx context.Context, targets []netTarget, l load, log io.Writer) ([]netResult, error) {
 	results := make([]netResult, len(targets))
 	for i := range targets {
 		t := &targets[i]
 		if t.err != nil {
 			continue
 		}
-		r, err := measureNet(ctx, t, runs, dur, conns, bulk, log)
+		r, err := measureNet(ctx, t, l, log)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -235,7 +256,7 @@ func measureTargets(ctx context.Context, targets []netTarget, runs int, dur time
 }
 
 // measureNet boots one target and runs wrk and the bulk test against it.
-func measureNet(ctx context.Context, t *netTarget, runs int, dur time.Duration, conns int, bulk time.Duration, log io.Writer) (netResult, error) {
+func measureNet(ctx context.Context, t *netTarget, l load, log io.Writer) (netResult, error) {
 	host, httpPort, sinkPort := t.host, t.ports[0], t.ports[1]
 	if host == "" {
 		host = "127.0.0.1"
@@ -260,9 +281,9 @@ func measureNet(ctx context.Context, t *netTarget, runs int, dur time.Duration, 
 	}); ok {
 		r.up = l.At
 	}
-	for i := 0; i < runs; i++ {
-		fmt.Fprintf(log, "%s: wrk run %d/%d\n", t.name, i+1, runs)
-		rps, failed, err := runWrk(ctx, fmt.Sprintf("http://%s/", net.JoinHostPort(host, strconv.Itoa(httpPort))), dur, conns)
+	for i := 0; i < l.runs; i++ {
+		fmt.Fprintf(log, "%s: wrk run %d/%d\n", t.name, i+1, l.runs)
+		rps, failed, err := runWrk(ctx, fmt.Sprintf("http://%s/", net.JoinHostPort(host, strconv.Itoa(httpPort))), l.dur, l.conns)
 		if err != nil {
 			return r, err
 		}
@@ -271,9 +292,9 @@ func measureNet(ctx context.Context, t *netTarget, runs int, dur time.Duration, 
 		}
 		r.reqs = append(r.reqs, rps)
 	}
-	for i := 0; i < runs; i++ {
-		fmt.Fprintf(log, "%s: bulk run %d/%d\n", t.name, i+1, runs)
-		mbs, err := bulkSend(ctx, net.JoinHostPort(host, strconv.Itoa(sinkPort)), bulk)
+	for i := 0; i < l.runs; i++ {
+		fmt.Fprintf(log, "%s: bulk run %d/%d\n", t.name, i+1, l.runs)
+		mbs, err := bulkSend(ctx, net.JoinHostPort(host, strconv.Itoa(sinkPort)), l.bulk)
 		if err != nil {
 			return r, err
 		}

@@ -82,11 +82,11 @@ func firstLine(s string) string {
 // stamp says when the numbers were taken and how busy the host was: TCG
 // numbers scale with the CPU time the host can spare.
 func stamp() string {
-	load := "unknown"
+	avg := "unknown"
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil && len(strings.Fields(string(b))) >= 3 {
-		load = strings.Join(strings.Fields(string(b))[:3], " ")
+		avg = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
-	return fmt.Sprintf("%s, %d CPUs, load average %s", time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), load)
+	return fmt.Sprintf("%s, %d CPUs, load average %s", time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), avg)
 }
 
 // row writes one tab-separated table row.
@@ -130,11 +130,8 @@ func median(v []float64) float64 {
 
 // netReport is everything the net group prints.
 type netReport struct {
-	mem     string
-	runs    int
-	dur     time.Duration
-	conns   int
-	bulk    time.Duration
+	mem string
+	load
 	targets []netTarget // gobi first, the Linux guest second
 	results []netResult
 }

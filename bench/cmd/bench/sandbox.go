@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/gobi-os/gobi/bench/internal/timed"
 	"github.com/gobi-os/gobi/bench/linuxguest"
@@ -31,19 +30,11 @@ const (
 
 func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
+	var l load
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	c.register(fs)
-	runs := fs.Int("runs", 3, "wrk and bulk runs per target; the median is reported")
-	dur := fs.Duration("d", 10*time.Second, "duration of each wrk run")
-	conns := fs.Int("c", 8, "wrk connections")
-	bulk := fs.Duration("bulk", 5*time.Second, "duration of each bulk-throughput run")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() != 0 || *runs < 1 {
-		return fmt.Errorf("sandbox: want flags only and -runs >= 1")
-	}
-	if _, err := lookWrk(); err != nil {
+	l.register(fs)
+	if err := parseLoad(fs, args, &l); err != nil {
 		return err
 	}
 	cleanup, err := c.setup(stderr)
@@ -101,11 +92,11 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		defer removeTap()
 	}
 
-	results, err := measureTargets(ctx, targets, *runs, *dur, *conns, *bulk, stderr)
+	results, err := measureTargets(ctx, targets, l, stderr)
 	if err != nil {
 		return err
 	}
-	printSandbox(stdout, netReport{runs: *runs, dur: *dur, conns: *conns, bulk: *bulk, targets: targets, results: results})
+	printSandbox(stdout, netReport{load: l, targets: targets, results: results})
 	return nil
 }
 
