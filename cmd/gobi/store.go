@@ -160,6 +160,20 @@ func (c *storeCmd) branchFlag(what string) *string {
 	return c.flags.String("b", "", what+" (default: the branch HEAD points to, usually main)")
 }
 
+// commitFlags adds -b and -m, which every command that commits takes.
+func (c *storeCmd) commitFlags() (branch, msg *string) {
+	return c.branchFlag("commit to `branch`"), c.flags.String("m", "", "commit `message`")
+}
+
+// printCommit prints the commit a command made, or returns its error.
+func (c *storeCmd) printCommit(h store.Hash, err error) error {
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, h)
+	return nil
+}
+
 func (c *storeCmd) branch(b string) string {
 	if b != "" {
 		return b
@@ -274,8 +288,7 @@ func (c *storeCmd) readValueArg(arg string) ([]byte, error) {
 }
 
 func cmdSet(c *storeCmd) error {
-	b := c.branchFlag("commit to `branch`")
-	msg := c.flags.String("m", "", "commit `message`")
+	b, msg := c.commitFlags()
 	typ := c.flags.String("t", store.TypeBytes, "value `type`; for log, VALUE is appended as a new entry")
 	if err := c.parse("[-b BRANCH] [-m MSG] [-t TYPE] KEY VALUE", 2, 2); err != nil {
 		return err
@@ -311,16 +324,11 @@ func cmdSet(c *storeCmd) error {
 		}
 		h, err = c.st.Set(c.ctx, c.branch(*b), key, v, c.info(*msg))
 	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(c.stdout, h)
-	return nil
+	return c.printCommit(h, err)
 }
 
 func cmdRm(c *storeCmd) error {
-	b := c.branchFlag("commit to `branch`")
-	msg := c.flags.String("m", "", "commit `message`")
+	b, msg := c.commitFlags()
 	if err := c.parse("[-b BRANCH] [-m MSG] KEY", 1, 1); err != nil {
 		return err
 	}
@@ -331,12 +339,7 @@ func cmdRm(c *storeCmd) error {
 	if *msg == "" {
 		*msg = "remove " + key
 	}
-	h, err := c.st.Update(c.ctx, c.branch(*b), c.info(*msg), func(t *store.Tree) error { return t.Remove(key) })
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(c.stdout, h)
-	return nil
+	return c.printCommit(c.st.Update(c.ctx, c.branch(*b), c.info(*msg), func(t *store.Tree) error { return t.Remove(key) }))
 }
 
 func cmdLs(c *storeCmd) error {
@@ -630,8 +633,7 @@ func cmdConflicts(c *storeCmd) error {
 }
 
 func cmdResolve(c *storeCmd) error {
-	b := c.branchFlag("commit to `branch`")
-	msg := c.flags.String("m", "", "commit `message`")
+	b, msg := c.commitFlags()
 	take := c.flags.String("take", "", "resolve with the `side` ours, theirs or base instead of a VALUE")
 	typ := c.flags.String("t", store.TypeBytes, "`type` of VALUE")
 	if err := c.parse("[-b BRANCH] [-m MSG] [-take SIDE | -t TYPE] KEY [VALUE]", 1, 2); err != nil {
@@ -681,17 +683,11 @@ func cmdResolve(c *storeCmd) error {
 		}
 		v = &val
 	}
-	h, err := c.st.ResolveConflict(c.ctx, branch, key, v, c.info(*msg))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(c.stdout, h)
-	return nil
+	return c.printCommit(c.st.ResolveConflict(c.ctx, branch, key, v, c.info(*msg)))
 }
 
 func cmdRevert(c *storeCmd) error {
-	b := c.branchFlag("commit to `branch`")
-	msg := c.flags.String("m", "", "commit `message`")
+	b, msg := c.commitFlags()
 	if err := c.parse("[-b BRANCH] [-m MSG] COMMIT", 1, 1); err != nil {
 		return err
 	}
@@ -702,12 +698,7 @@ func cmdRevert(c *storeCmd) error {
 	if err != nil {
 		return err
 	}
-	h, err := c.st.Revert(c.ctx, c.branch(*b), to, c.info(*msg))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(c.stdout, h)
-	return nil
+	return c.printCommit(c.st.Revert(c.ctx, c.branch(*b), to, c.info(*msg)))
 }
 
 func cmdWatch(c *storeCmd) error {
