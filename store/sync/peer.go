@@ -36,6 +36,16 @@ type update struct {
 	old, new plumbing.Hash
 }
 
+// dialRemote resolves remote (a configured remote's name, a URL or a path)
+// and connects to it.
+func dialRemote(r *Repo, remote string, opts Options) (name, addr string, p peer, err error) {
+	if name, addr, err = resolveRemote(r, remote); err != nil {
+		return "", "", nil, err
+	}
+	p, err = dial(addr, opts)
+	return name, addr, p, err
+}
+
 // dial returns the peer at rawURL: an http(s):// URL, a file:// URL or a
 // local path.
 func dial(rawURL string, opts Options) (peer, error) {

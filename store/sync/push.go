@@ -32,11 +32,7 @@ func Push(ctx context.Context, st *store.Store, remote string, branches []string
 		branches = []string{store.DefaultBranch}
 	}
 	r := OpenRepo(st)
-	name, url, err := resolveRemote(r, remote)
-	if err != nil {
-		return nil, err
-	}
-	p, err := dial(url, opts)
+	name, url, p, err := dialRemote(r, remote, opts)
 	if err != nil {
 		return nil, err
 	}
