@@ -188,16 +188,10 @@ func (b booter) gobiRun(g *gobiTool, image string) func(context.Context, string)
 		if err != nil {
 			return bootResult{}, err
 		}
-		p, err := timed.Start(g.runCommand(mem, nil, image))
+		p, status, r, err := bootOnce(ctx, g.runCommand(mem, nil, image), ram)
 		if err != nil {
 			return bootResult{}, err
 		}
-		peak := timed.PeakTouched(p.Pid(), int64(ram)<<20, p.Done())
-		status, end, err := p.Wait(ctx)
-		if err != nil {
-			return bootResult{}, err
-		}
-		r := bootResult{exit: end, touched: <-peak}
 		r.first, err = b.check(status, p.Log, isGobiProgramLine)
 		return r, err
 	}
@@ -249,16 +243,10 @@ func (b booter) linux(g *linuxGuest) func(context.Context, string) (bootResult, 
 		if err != nil {
 			return bootResult{}, err
 		}
-		p, err := timed.Start(cmd)
+		p, _, r, err := bootOnce(ctx, cmd, ram)
 		if err != nil {
 			return bootResult{}, err
 		}
-		peak := timed.PeakTouched(p.Pid(), int64(ram)<<20, p.Done())
-		_, end, err := p.Wait(ctx)
-		if err != nil {
-			return bootResult{}, err
-		}
-		r := bootResult{exit: end, touched: <-peak}
 		status, err := linuxExitStatus(p.Log.Text())
 		if err != nil {
 			return r, fmt.Errorf("%w; console:\n%s", err, tail(p.Log.Text(), 40))
@@ -302,4 +290,19 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// bootOnce runs one boot to its end and returns the process, its exit
+// status, and the time to exit and the peak guest RAM touched (of ramMiB).
+func bootOnce(ctx context.Context, cmd []string, ramMiB uint64) (*timed.Proc, int, bootResult, error) {
+	p, err := timed.Start(cmd)
+	if err != nil {
+		return nil, 0, bootResult{}, err
+	}
+	peak := timed.PeakTouched(p.Pid(), int64(ramMiB)<<20, p.Done())
+	status, end, err := p.Wait(ctx)
+	if err != nil {
+		return nil, 0, bootResult{}, err
+	}
+	return p, status, bootResult{exit: end, touched: <-peak}, nil
 }
