@@ -58,23 +58,7 @@ func New(k Kernel, s *stack.Stack, ready <-chan struct{}) *Pump {
 	return &Pump{k: k, s: s, ready: ready, socks: map[uint32]*sock{}}
 }
 
-// Run serves work until ctx ends; wake receives a value whenever the kernel
-// signals new work.
-func (p *Pump) Run(ctx context.Context, wake <-chan struct{}) error {
-	var buf [64]platform.Work
-	for {
-		if err := p.serveWork(ctx, buf[:]); err != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-wake:
-		}
-	}
-}
-
-// RunOn serves work as Run does, waiting for the kernel's attach eventfd to
+// RunOn serves the kernel's work, waiting for the kernel's attach eventfd to
 // become readable through rc, its raw connection, without reading it: the
 // kernel's net_work consumes the count (docs/guestabi.md), which saves a
 // crossing per wakeup. Everything runs inside one rc.Read, because RawConn

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gobi-os/gobi/platform"
+	"golang.org/x/sys/unix"
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/adapters/gonet"
 	"gvisor.dev/gvisor/pkg/tcpip/link/loopback"
@@ -29,7 +30,8 @@ type fakeKernel struct {
 	mu     sync.Mutex
 	socks  map[uint32]*fakeSock
 	next   uint32
-	wake   chan struct{}
+	kicks  *os.File      // an eventfd, as net_attach returns: each kick is an edge
+	kickFD int           // its descriptor, for reads that must not wait
 	change chan struct{} // signalled on every push, event or accept
 }
 
@@ -46,8 +48,25 @@ type fakeSock struct {
 
 const fakeRing = 4096 // small, so flow control is exercised
 
-func newFake() *fakeKernel {
-	return &fakeKernel{socks: map[uint32]*fakeSock{}, next: 1, wake: make(chan struct{}, 1), change: make(chan struct{}, 64)}
+func newFake(t *testing.T) *fakeKernel {
+	fd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeKernel{socks: map[uint32]*fakeSock{}, next: 1, kicks: os.NewFile(uintptr(fd), "kicks"), kickFD: fd, change: make(chan struct{}, 64)}
+	t.Cleanup(func() { f.kicks.Close() }) // ends RunOn
+	return f
+}
+
+// run starts p on the fake's eventfd, as guestnet starts the real pump.
+func (f *fakeKernel) run(t *testing.T, p *Pump) <-chan error {
+	rc, err := f.kicks.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.RunOn(context.Background(), rc) }()
+	return done
 }
 
 func (f *fakeKernel) add(info platform.SockInfo, work uint32) uint32 {
@@ -68,10 +87,9 @@ func (f *fakeKernel) setWork(id, bits uint32) {
 }
 
 func (f *fakeKernel) kick() {
-	select {
-	case f.wake <- struct{}{}:
-	default:
-	}
+	var one [8]byte
+	one[0] = 1 // little-endian 1
+	f.kicks.Write(one[:])
 }
 
 func (f *fakeKernel) changed() {
@@ -82,6 +100,8 @@ func (f *fakeKernel) changed() {
 }
 
 func (f *fakeKernel) Work(buf []platform.Work) (int, error) {
+	var count [8]byte
+	unix.Read(f.kickFD, count[:]) // net_work consumes the count, as the kernel's does
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
@@ -210,12 +230,10 @@ func newStack(t *testing.T) *stack.Stack {
 }
 
 func startPump(t *testing.T) (*fakeKernel, *stack.Stack) {
-	f, s := newFake(), newStack(t)
+	f, s := newFake(t), newStack(t)
 	ready := make(chan struct{})
 	close(ready)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go New(f, s, ready).Run(ctx, f.wake)
+	f.run(t, New(f, s, ready))
 	return f, s
 }
 
@@ -363,24 +381,23 @@ func TestDatagrams(t *testing.T) {
 	}
 }
 
-// kickingKernel counts Work calls; during the calls the test names, it kicks
-// (writes the pipe RunOn waits on), as the kernel does when a socket changes
-// while the pump is busy.
+// kickingKernel counts Work calls; during the calls the test names, it kicks,
+// as the kernel does when a socket changes while the pump is busy.
 type kickingKernel struct {
 	*fakeKernel
 	mu     sync.Mutex
 	calls  int
 	kickAt map[int]bool
-	w      *os.File
 }
 
 func (k *kickingKernel) Work(buf []platform.Work) (int, error) {
+	k.fakeKernel.Work(buf[:0])
 	k.mu.Lock()
 	k.calls++
 	kick := k.kickAt[k.calls]
 	k.mu.Unlock()
 	if kick {
-		k.w.Write([]byte{1})
+		k.kick()
 	}
 	return 0, nil
 }
@@ -395,22 +412,11 @@ func (k *kickingKernel) count() int {
 // is inside NetWork, is followed by another NetWork call. The pump never
 // reads the descriptor, as with the kernel's eventfd.
 func TestRunOnLosesNoKick(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	rc, err := r.SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := &kickingKernel{fakeKernel: newFake(), kickAt: map[int]bool{}, w: w}
+	k := &kickingKernel{fakeKernel: newFake(t), kickAt: map[int]bool{}}
 	for i := 2; i < 400; i += 3 {
 		k.kickAt[i] = true
 	}
-	p := New(k, stack.New(stack.Options{}), nil)
-	done := make(chan error, 1)
-	go func() { done <- p.RunOn(context.Background(), rc) }()
+	done := k.run(t, New(k, stack.New(stack.Options{}), nil))
 	deadline := time.Now().Add(10 * time.Second)
 	for want := 1; want < 400; want++ {
 		for k.count() < want {
@@ -420,10 +426,10 @@ func TestRunOnLosesNoKick(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 		if !k.kickAt[want] && k.count() == want {
-			w.Write([]byte{1}) // a kick between calls
+			k.kick() // a kick between calls
 		}
 	}
-	r.Close() // ends RunOn
+	k.kicks.Close() // ends RunOn
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
