@@ -34,7 +34,8 @@ func init() {
 		platform.Log("network: " + err.Error())
 		return
 	}
-	nic, ok, err := findNIC()
+	sandboxed := platform.Sandboxed()
+	nic, ok, err := findNIC(sandboxed)
 	if err != nil {
 		platform.Log("network: " + err.Error())
 		return
@@ -48,7 +49,13 @@ func init() {
 	}
 	configured := make(chan struct{})
 	go func() {
-		if err := up(wake, nic, cfg, dhcp, configured); err != nil {
+		var opts []netstack.Option
+		if sandboxed {
+			// Frames cost host system calls and timers are cheap: let a
+			// response carry the acknowledgement of its request.
+			opts = append(opts, netstack.WithDelayedACKs())
+		}
+		if err := up(wake, nic, cfg, dhcp, configured, opts...); err != nil {
 			platform.Log("network: " + err.Error())
 			close(configured)
 		}
@@ -69,8 +76,8 @@ const configureWait = 10 * time.Second
 // findNIC returns the network card: the sandbox's host descriptor, or the
 // VM's virtio-net device with its interrupt served. ok is false when there
 // is none.
-func findNIC() (nic netstack.NIC, ok bool, err error) {
-	if platform.Sandboxed() {
+func findNIC(sandboxed bool) (nic netstack.NIC, ok bool, err error) {
+	if sandboxed {
 		fd, err := platform.HostNetFD()
 		if err != nil {
 			return nil, false, nil
@@ -94,14 +101,9 @@ func findNIC() (nic netstack.NIC, ok bool, err error) {
 	return d, true, nil
 }
 
-// up starts the stack and the pump over nic; it returns only on failure.
-func up(wakeFile *os.File, nic netstack.NIC, cfg netstack.Config, dhcp bool, configured chan<- struct{}) error {
-	var opts []netstack.Option
-	if platform.Sandboxed() {
-		// Frames cost host system calls and timers are cheap: let a
-		// response carry the acknowledgement of its request.
-		opts = append(opts, netstack.WithDelayedACKs())
-	}
+// up starts the stack (with opts) and the pump over nic; it returns only on
+// failure.
+func up(wakeFile *os.File, nic netstack.NIC, cfg netstack.Config, dhcp bool, configured chan<- struct{}, opts ...netstack.Option) error {
 	st, err := netstack.New(nic, opts...)
 	if err != nil {
 		return err
