@@ -148,6 +148,20 @@ func (r netReport) column(f func(netResult) float64) []float64 {
 	return v
 }
 
+// printNotes says, under a table, why a target was not measured and which
+// runs had failed requests.
+func (r netReport) printNotes(w io.Writer) {
+	for i, t := range r.targets {
+		if t.err != nil {
+			fmt.Fprintf(w, "%s: not measured: %v\n", t.name, firstLine(t.err.Error()))
+			continue
+		}
+		for _, f := range r.results[i].failures {
+			fmt.Fprintf(w, "%s: %s\n", t.name, f)
+		}
+	}
+}
+
 // printNet prints the net table. The ratio column says how many times
 // better Gobi does than the Linux guest, whichever way a row counts as
 // better: more requests/s and MB/s, less time and memory.
@@ -175,13 +189,5 @@ func printNet(w io.Writer, r netReport) {
 	line("start → first HTTP 200", "%.0f ms", r.column(func(n netResult) float64 { return n.firstOK.Seconds() * 1000 }), "", false)
 	line("guest RAM touched", "%.1f MiB", r.column(func(n netResult) float64 { return float64(n.touched) / (1 << 20) }), "", false)
 	tw.Flush()
-	for i, t := range r.targets {
-		if t.err != nil {
-			fmt.Fprintf(w, "%s: not measured: %v\n", t.name, firstLine(t.err.Error()))
-			continue
-		}
-		for _, f := range r.results[i].failures {
-			fmt.Fprintf(w, "%s: %s\n", t.name, f)
-		}
-	}
+	r.printNotes(w)
 }

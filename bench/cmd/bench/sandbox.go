@@ -140,13 +140,5 @@ func printSandbox(w io.Writer, r netReport) {
 	line("HTTP requests/s", "%.0f", r.column(func(n netResult) float64 { return median(n.reqs) }), "tap ≥0.8x")
 	line("TCP bulk in", "%.1f MB/s", r.column(func(n netResult) float64 { return median(n.bulk) }), "")
 	tw.Flush()
-	for i, t := range r.targets {
-		if t.err != nil {
-			fmt.Fprintf(w, "%s: not measured: %v\n", t.name, firstLine(t.err.Error()))
-			continue
-		}
-		for _, f := range r.results[i].failures {
-			fmt.Fprintf(w, "%s: %s\n", t.name, f)
-		}
-	}
+	r.printNotes(w)
 }
