@@ -97,9 +97,6 @@ func sandboxMain() {
 	ramRegions[0] = memRegion{arena, arena + arenaSize}
 	nRAM = 1
 	initFrames(arena)
-	for i := range threads {
-		threads[i].epollFD = -1
-	}
 	setupFiles()
 	installSigsys()
 	installFilter()

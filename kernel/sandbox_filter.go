@@ -82,22 +82,11 @@ var forbiddenCalls = [...]uint16{
 	298, 303, 304, 317, 321, 323, 329, // perf_event_open, name_to_handle_at, open_by_handle_at, seccomp, bpf, userfaultfd, pkey_mprotect
 }
 
-// forbidden reports whether a trapped call nr is one the sandbox refuses:
-// it is on forbiddenCalls, or it has a host rule (not an emulate one) whose
-// check failed, since allowed calls never trap.
-func forbidden(nr uint64) bool {
-	for _, f := range forbiddenCalls {
-		if uint64(f) == nr {
-			return true
-		}
-	}
-	for k := range hostRules {
-		if uint64(hostRules[k].nr) == nr {
-			return !hostRules[k].emulate
-		}
-	}
-	return false
-}
+// forbidden marks the calls the sandbox refuses when they trap: those on
+// forbiddenCalls, and those with a host rule (not an emulate one), whose
+// check must have failed since allowed calls never trap. buildFilter fills
+// it from the same tables as the filter.
+var forbidden [512]bool
 
 // sockFilter is struct sock_filter (linux/filter.h).
 type sockFilter struct {
@@ -141,6 +130,12 @@ func buildFilter() {
 		forbid = retKillProcess
 	}
 	filterLen = 0
+	for _, f := range forbiddenCalls {
+		forbidden[f] = true
+	}
+	for k := range hostRules {
+		forbidden[hostRules[k].nr] = !hostRules[k].emulate
+	}
 	emit(bpfLdAbs, 0, 0, offArch)
 	emit(bpfJeq, 1, 0, auditArchX864)
 	emit(bpfRet, 0, 0, retKillProcess) // another ABI (i386 int 0x80) escapes the table

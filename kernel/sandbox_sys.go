@@ -12,8 +12,8 @@ import "unsafe"
 var refused [512]bool
 
 func platformSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
-	if forbidden(nr) {
-		if nr < uint64(len(refused)) && !refused[nr] {
+	if nr < uint64(len(forbidden)) && forbidden[nr] {
+		if !refused[nr] {
 			refused[nr] = true
 			kputs("sandbox: refused ")
 			kputSysName(nr)
