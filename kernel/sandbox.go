@@ -56,6 +56,7 @@ const (
 	nrWrite        = 1
 	nrClose        = 3
 	nrMmap         = 9
+	nrMprotect     = 10
 	nrMadvise      = 28
 	nrGetpid       = 39
 	nrFcntl        = 72
@@ -98,6 +99,10 @@ func sandboxMain() {
 	nRAM = 1
 	initFrames(arena)
 	setupFiles()
+	if !patchSyscall6() {
+		kputs("sandbox: this Go release's Syscall6 is not the one the kernel knows: every system call traps (slower)")
+		kflush()
+	}
 	installSigsys()
 	installFilter()
 }

@@ -9,6 +9,11 @@
 
 #define SB_SLOTS 64
 #define SB_STACK 65536
+#define SB_CALLS 512 // len(fastCall)
+#define HOST_FD_BASE 1016 // hostFDBase
+#define GOBI_CALLS 0x6000 // sysGobiIRQ, the first of Gobi's calls
+#define GOBI_NCALLS 0x20
+#define FAST_FRAME 144
 
 // sandboxEntry is the ELF entry point of a sandbox build (ld -E). The stack
 // is the one execve built (argc, argv, envp, auxv: System V AMD64 ABI §3.4.1);
@@ -113,6 +118,152 @@ claimed:
 	POPQ BX
 	RET
 
+// fastSyscall6 takes the place of internal/runtime/syscall/linux.Syscall6,
+// through which the runtime and package syscall make their system calls:
+// patchSyscall6 (sandbox_fast.go) points that function's first instruction
+// here before the filter is installed. Its register ABI is Syscall6's
+// (ABIInternal: number in AX, arguments in BX, CX, DI, SI, R8, R9; r1 in AX,
+// r2 in BX, errno in CX). A call fastCall marks is one the filter would
+// trap: it goes straight to sandboxFast on a slot's stack, as sigsys would
+// run it, without the SIGSYS delivery and rt_sigreturn. Every other call is
+// made exactly as Syscall6 makes it, and the filter judges it.
+TEXT ·fastSyscall6(SB),NOSPLIT|NOFRAME,$0
+	CMPQ AX, $1
+	JA table
+	CMPQ BX, $HOST_FD_BASE       // read or write of a launcher's descriptor: the filter's to judge
+	JAE host
+table:
+	CMPQ AX, $SB_CALLS
+	JB linux
+	MOVQ AX, R11
+	SUBQ $GOBI_CALLS, R11
+	CMPQ R11, $GOBI_NCALLS        // Gobi's own calls (docs/guestabi.md) all trap
+	JB fast
+	JMP host
+linux:
+	LEAQ ·fastCall(SB), R11
+	CMPB (R11)(AX*1), $0
+	JEQ host
+fast:
+	MOVQ AX, R10                 // the number: CMPXCHGL needs AX
+	LEAQ ·slotBusy(SB), R11
+	XORQ R12, R12
+claim:
+	XORL AX, AX
+	MOVL $1, DX
+	LOCK
+	CMPXCHGL DX, (R11)(R12*4)
+	JEQ claimed
+	INCQ R12
+	CMPQ R12, $SB_SLOTS
+	JLT claim
+	MOVQ R10, AX                 // every slot is busy: trap, and sigsys waits for one
+host:
+	MOVQ SI, R10
+	MOVQ DI, DX
+	MOVQ CX, SI
+	MOVQ BX, DI
+	SYSCALL
+	CMPQ AX, $0xfffffffffffff001
+	JLS hostok
+	NEGQ AX
+	MOVQ AX, CX
+	MOVQ $-1, AX
+	XORL BX, BX
+	RET
+hostok:
+	MOVQ DX, BX
+	XORL CX, CX
+	RET
+claimed:
+	// The slot's stack; the frame holds sandboxFast's arguments (0-31),
+	// the call's six (32-79), and what is put back on the way out.
+	MOVQ SP, R13
+	LEAQ ·slotG(SB), DX
+	MOVQ R12, AX
+	IMULQ $512, AX               // sizeof(fakeG)
+	ADDQ AX, DX
+	MOVQ 8(DX), SP               // the slot's stack top (g.stack.hi)
+	SUBQ $FAST_FRAME, SP
+	MOVQ BX, 32(SP)
+	MOVQ CX, 40(SP)
+	MOVQ DI, 48(SP)
+	MOVQ SI, 56(SP)
+	MOVQ R8, 64(SP)
+	MOVQ R9, 72(SP)
+	MOVQ R13, 80(SP)             // the caller's stack
+	MOVQ BP, 88(SP)
+	MOVQ R12, 104(SP)            // the slot
+	MOVQ R10, 112(SP)            // the number
+	MOVQ DI, 120(SP)             // a3: rdx after a host call, Syscall6's r2
+	MOVQ DX, 128(SP)             // the slot's stand-in g
+	// Block every signal while the kernel runs, as sigsys's sa_mask does:
+	// no Go handler may meet the stand-in g, and the kernel is not
+	// reentrant. The old mask (96) is put back exactly.
+	MOVQ $2, DI                  // SIG_SETMASK
+	LEAQ ·allSignals(SB), SI
+	LEAQ 96(SP), DX
+	CALL ·sigmaskSyscall(SB)
+	MOVQ (TLS), AX
+	MOVQ AX, 136(SP)             // the caller's g
+	MOVQ 128(SP), AX
+	MOVQ AX, (TLS)
+	MOVQ 104(SP), AX
+	MOVQ AX, 0(SP)
+	MOVQ 112(SP), AX
+	MOVQ AX, 8(SP)
+	LEAQ 32(SP), AX
+	MOVQ AX, 16(SP)
+	CALL ·sandboxFast(SB)
+	MOVQ 24(SP), AX
+	MOVQ AX, 112(SP)             // the result
+	MOVQ 136(SP), AX
+	MOVQ AX, (TLS)
+	MOVQ $2, DI
+	LEAQ 96(SP), SI
+	XORL DX, DX
+	CALL ·sigmaskSyscall(SB)
+	MOVQ 112(SP), AX
+	MOVQ 120(SP), BX
+	MOVQ 104(SP), R12
+	MOVQ 88(SP), BP
+	MOVQ 80(SP), SP
+	LEAQ ·slotBusy(SB), R11
+	MOVL $0, (R11)(R12*4)
+	// Back to ABIInternal: g in R14, X15 zero.
+	MOVQ (TLS), R14
+	XORPS X15, X15
+	CMPQ AX, $0xfffffffffffff001
+	JLS fastok
+	NEGQ AX
+	MOVQ AX, CX
+	MOVQ $-1, AX
+	XORL BX, BX
+	RET
+fastok:
+	XORL CX, CX
+	RET
+
+// sigmaskSyscall is rt_sigprocmask(DI, SI, DX, 8): the one place the filter
+// lets that call through, by the address of its SYSCALL instruction.
+TEXT ·sigmaskSyscall(SB),NOSPLIT|NOFRAME,$0
+	MOVQ $8, R10 // sizeof(sigset_t)
+	MOVQ $14, AX
+	SYSCALL
+	RET
+
+// func sigmaskSyscallAddr() uintptr
+TEXT ·sigmaskSyscallAddr(SB),NOSPLIT,$0-8
+	MOVQ $·sigmaskSyscall(SB), AX
+	MOVQ AX, ret+0(FP)
+	RET
+
+// func fastSyscall6Addr() uintptr
+TEXT ·fastSyscall6Addr(SB),NOSPLIT,$0-8
+	MOVQ $·fastSyscall6(SB), AX
+	MOVQ AX, ret+0(FP)
+	RET
+
 // sigreturn is the SA_RESTORER of the SIGSYS handler.
 TEXT ·sigreturn(SB),NOSPLIT|NOFRAME,$0
 	MOVQ $15, AX // rt_sigreturn
@@ -147,7 +298,7 @@ TEXT ·hostSyscall(SB),NOSPLIT,$0-64
 
 // func sigactionSyscall(sig, act, old uintptr) uintptr is the one place the
 // filter lets rt_sigaction through: by the address of its SYSCALL
-// instruction, which sigactionPC finds.
+// instruction, which syscallPC finds.
 TEXT ·sigactionSyscall(SB),NOSPLIT,$0-32
 	MOVQ sig+0(FP), DI
 	MOVQ act+8(FP), SI

@@ -20,6 +20,7 @@ type hostRule struct {
 	vals    [4]uint32 // accepted values of its low 32 bits (checkIn), or the bits that must be clear (checkClear)
 	nvals   uint8
 	emulate bool
+	ip      func() uintptr // checkIP: the address of the function holding the instruction
 }
 
 type ruleCheck uint8
@@ -28,7 +29,7 @@ const (
 	checkNone  ruleCheck = iota
 	checkIn              // args[arg] is one of vals
 	checkClear           // args[arg] & vals[0] == 0
-	checkIP              // the call comes from sigactionSyscall
+	checkIP              // the call comes from the kernel's own SYSCALL instruction at ip()
 	checkOwn             // args[arg] is the process's own ID
 	check64              // args[arg] (all 64 bits) is vals[0]
 )
@@ -50,13 +51,14 @@ var hostRules = [...]hostRule{
 	{nr: 1, check: checkIn, arg: 0, vals: [4]uint32{hostStdout, hostStderr, hostLog, hostNet}, nvals: 4, emulate: true}, // write
 	{nr: 9, check: checkClear, arg: 2, vals: [4]uint32{protExec}},                                                       // mmap
 	{nr: 10, check: checkClear, arg: 2, vals: [4]uint32{protExec}},                                                      // mprotect
-	{nr: 11},                                // munmap
-	{nr: 13, check: checkIP, emulate: true}, // rt_sigaction
-	{nr: 15},                                // rt_sigreturn
-	{nr: 24},                                // sched_yield
-	{nr: 28},                                // madvise
-	{nr: 35},                                // nanosleep
-	{nr: 39},                                // getpid
+	{nr: 11}, // munmap
+	{nr: 13, check: checkIP, ip: sigactionSyscallAddr, emulate: true}, // rt_sigaction
+	{nr: 14, check: checkIP, ip: sigmaskSyscallAddr, emulate: true},   // rt_sigprocmask
+	{nr: 15}, // rt_sigreturn
+	{nr: 24}, // sched_yield
+	{nr: 28}, // madvise
+	{nr: 35}, // nanosleep
+	{nr: 39}, // getpid
 	{nr: 56, check: check64, arg: 0, vals: [4]uint32{goCloneFlags}}, // clone
 	{nr: 60},                          // exit
 	{nr: 62, check: checkOwn, arg: 0}, // kill
@@ -136,6 +138,17 @@ func buildFilter() {
 	for k := range hostRules {
 		forbidden[hostRules[k].nr] = !hostRules[k].emulate
 	}
+	// fastCall (sandbox_fast.go): what the filter traps for the kernel to
+	// serve. Rules that let a call through for some arguments or callers
+	// are emulate rules or forbid the rest; the program's read and write
+	// of its own descriptors, and its rt_sigaction, trap.
+	for nr := range fastCall {
+		fastCall[nr] = !forbidden[nr]
+	}
+	for k := range hostRules {
+		fastCall[hostRules[k].nr] = hostRules[k].emulate
+	}
+	fastCall[14] = false // rt_sigprocmask edits the trap's ucontext
 	emit(bpfLdAbs, 0, 0, offArch)
 	emit(bpfJeq, 1, 0, auditArchX864)
 	emit(bpfRet, 0, 0, retKillProcess) // another ABI (i386 int 0x80) escapes the table
@@ -178,7 +191,7 @@ func buildFilter() {
 			emit(bpfRet, 0, 0, fail)
 			emit(bpfRet, 0, 0, retAllow)
 		case checkIP:
-			pc := uint64(sigactionPC())
+			pc := uint64(syscallPC(r.ip()))
 			emit(bpfLdAbs, 0, 0, offIP)
 			emit(bpfJeq, 0, 2, uint32(pc))
 			emit(bpfLdAbs, 0, 0, offIP+4)
@@ -197,16 +210,15 @@ func buildFilter() {
 	emit(bpfRet, 0, 0, retTrap)
 }
 
-// sigactionPC is the instruction pointer the host reports for
-// sigactionSyscall's call: the address after its SYSCALL (0f 05).
-func sigactionPC() uintptr {
-	p := sigactionSyscallAddr()
+// syscallPC is the instruction pointer the host reports for the call made
+// by the function at p: the address after its SYSCALL (0f 05).
+func syscallPC(p uintptr) uintptr {
 	for n := uintptr(0); n < 64; n++ {
 		if *ptr[byte](p + n) == 0x0f && *ptr[byte](p + n + 1) == 0x05 {
 			return p + n + 2
 		}
 	}
-	fatal("sandbox: no SYSCALL instruction in sigactionSyscall")
+	fatal("sandbox: no SYSCALL instruction in a function the filter names")
 	return 0
 }
 

@@ -47,7 +47,7 @@ var (
 	slotSavedG [sbSlots]uintptr
 	slotG      [sbSlots]fakeG
 	slotStacks [sbSlots][sbStack]byte
-	slotUC     [sbSlots]uintptr // the trapped call's ucontext
+	slotUC     [sbSlots]uintptr // the trapped call's ucontext; 0 for a call without a trap (sandbox_fast.go)
 
 	kernelLock uint32          // 0 free, 1 held, 2 held with waiters
 	slotSeq    [sbSlots]uint32 // bumped to wake the slot's parked thread
@@ -76,14 +76,20 @@ func sandboxTrap(slot int, info, uc uintptr) {
 		*ptr[uint64](uc + ucRDI), *ptr[uint64](uc + ucRSI), *ptr[uint64](uc + ucRDX),
 		*ptr[uint64](uc + ucR10), *ptr[uint64](uc + ucR8), *ptr[uint64](uc + ucR9),
 	}
+	slotUC[slot] = uc
+	*ptr[uint64](uc + ucRAX) = serveCall(slot, nr, &a)
+}
+
+// serveCall runs call nr on slot's thread record under the big lock, and
+// waits there if the call must.
+func serveCall(slot int, nr uint64, a *[6]uint64) uint64 {
 	i := slot + 1 // thread 0 is the VM's idle thread; the slots use the rest
 	lockKernel()
-	slotUC[slot] = uc
 	threads[i] = thread{state: tsRunnable, epollFD: -1, tid: int32(i)}
 	cur = i
 	var r uint64
 	for {
-		r = syscall(i, nr, &a)
+		r = syscall(i, nr, a)
 		if r != noReturn {
 			break
 		}
@@ -96,7 +102,7 @@ func sandboxTrap(slot int, info, uc uintptr) {
 	threads[i].state = tsFree
 	publish()
 	unlockKernel()
-	*ptr[uint64](uc + ucRAX) = r
+	return r
 }
 
 // waitWoken sleeps until thread i, parked by the call, is woken. It returns

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bufio"
+	"debug/elf"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -289,6 +290,7 @@ func TestSandboxFilterMatchesDocs(t *testing.T) {
 	}
 	pid := childOf(t, cmd.Process.Pid)
 	prog := readFilter(t, pid)
+	checkSyscall6Patched(t, pid, sandboxGuest.get(t))
 
 	vm, err := bpf.NewVM(prog)
 	if err != nil {
@@ -335,6 +337,44 @@ func TestSandboxFilterMatchesDocs(t *testing.T) {
 	data := seccompData(0, 0x40000003, [6]uint32{}, 0, 0) // AUDIT_ARCH_I386
 	if r, err := vm.Run(data); err != nil || uint32(r) != 0x80000000 {
 		t.Errorf("an i386 call: filter returned %#x, %v; want SECCOMP_RET_KILL_PROCESS", r, err)
+	}
+}
+
+// checkSyscall6Patched reads the running sandbox's Syscall6 and checks that
+// it begins with the kernel's jump to fastSyscall6 (docs/sandbox.md, "Calls
+// without a trap"): with it gone every call would still work, only slower,
+// which no other test would notice.
+func checkSyscall6Patched(t *testing.T, pid int, exe string) {
+	f, err := elf.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := map[string]uint64{}
+	for _, s := range syms {
+		addr[s.Name] = s.Value
+	}
+	from, to := addr["internal/runtime/syscall/linux.Syscall6"], addr["gobi/kernel.fastSyscall6"]
+	if from == 0 || to == 0 {
+		t.Fatalf("%s has no symbols for Syscall6 (%#x) or fastSyscall6 (%#x)", exe, from, to)
+	}
+	mem, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	var code [5]byte
+	if _, err := mem.ReadAt(code[:], int64(from)); err != nil {
+		t.Fatalf("reading the sandbox's Syscall6: %v", err)
+	}
+	want := [5]byte{0xe9}
+	binary.LittleEndian.PutUint32(want[1:], uint32(int32(int64(to)-int64(from+5))))
+	if code != want {
+		t.Errorf("the sandbox's Syscall6 at %#x begins % x; want a jump to fastSyscall6 at %#x (% x)", from, code, to, want)
 	}
 }
 
