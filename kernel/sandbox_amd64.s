@@ -177,7 +177,7 @@ hostok:
 	RET
 claimed:
 	// The slot's stack; the frame holds sandboxFast's arguments (0-31),
-	// the call's six (32-79), and what is put back on the way out.
+	// the call's six (32-79), and what is put back on the way out (80-143).
 	MOVQ SP, R13
 	LEAQ ·slotG(SB), DX
 	MOVQ R12, AX
@@ -199,13 +199,17 @@ claimed:
 	MOVQ DX, 128(SP)             // the slot's stand-in g
 	// Block every signal while the kernel runs, as sigsys's sa_mask does:
 	// no Go handler may meet the stand-in g, and the kernel is not
-	// reentrant. The old mask (96) is put back exactly.
+	// reentrant. The old mask (slotMask) is put back exactly.
 	MOVQ $2, DI                  // SIG_SETMASK
 	LEAQ ·allSignals(SB), SI
-	LEAQ 96(SP), DX
+	LEAQ ·slotMask(SB), DX
+	LEAQ (DX)(R12*8), DX
 	CALL ·sigmaskSyscall(SB)
 	MOVQ (TLS), AX
-	MOVQ AX, 136(SP)             // the caller's g
+	MOVQ AX, 136(SP)             // the caller's g, also for waitSignalled
+	MOVQ 104(SP), CX
+	LEAQ ·slotSavedG(SB), DX
+	MOVQ AX, (DX)(CX*8)
 	MOVQ 128(SP), AX
 	MOVQ AX, (TLS)
 	MOVQ 104(SP), AX
@@ -220,7 +224,9 @@ claimed:
 	MOVQ 136(SP), AX
 	MOVQ AX, (TLS)
 	MOVQ $2, DI
-	LEAQ 96(SP), SI
+	MOVQ 104(SP), CX
+	LEAQ ·slotMask(SB), SI
+	LEAQ (SI)(CX*8), SI
 	XORL DX, DX
 	CALL ·sigmaskSyscall(SB)
 	MOVQ 112(SP), AX
@@ -242,6 +248,37 @@ claimed:
 	RET
 fastok:
 	XORL CX, CX
+	RET
+
+// func waitSignalled(p *uint32, val uint32, ts, gp uintptr, mask uint64) uintptr
+// sleeps on the host futex *p (FUTEX_WAIT_PRIVATE while *p == val, ts the
+// timeout or 0) as the thread of the call that came through fastSyscall6:
+// with that call's g in TLS and only mask blocked, so that a signal the
+// runtime sends this very thread (AllThreadsSyscall's) is handled while it
+// waits. The stand-in g and the full mask are back before it returns.
+TEXT ·waitSignalled(SB),NOSPLIT,$0-48
+	MOVQ (TLS), R12              // the stand-in g
+	MOVQ gp+24(FP), AX
+	MOVQ AX, (TLS)
+	MOVQ $2, DI                  // SIG_SETMASK
+	LEAQ mask+32(FP), SI
+	XORL DX, DX
+	CALL ·sigmaskSyscall(SB)
+	MOVQ p+0(FP), DI
+	MOVQ $128, SI                // FUTEX_WAIT_PRIVATE
+	MOVL val+8(FP), DX
+	MOVQ ts+16(FP), R10
+	XORL R8, R8
+	XORL R9, R9
+	MOVQ $202, AX                // futex
+	SYSCALL
+	MOVQ AX, R13
+	MOVQ $2, DI
+	LEAQ ·allSignals(SB), SI
+	XORL DX, DX
+	CALL ·sigmaskSyscall(SB)
+	MOVQ R12, (TLS)
+	MOVQ R13, ret+40(FP)
 	RET
 
 // sigmaskSyscall is rt_sigprocmask(DI, SI, DX, 8): the one place the filter

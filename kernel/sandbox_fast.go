@@ -51,6 +51,7 @@ var syscall6Code = [...]byte{
 
 func fastSyscall6Addr() uintptr
 func sigmaskSyscallAddr() uintptr
+func waitSignalled(p *uint32, val uint32, ts, gp uintptr, mask uint64) uintptr
 
 // patchSyscall6 points Syscall6 at fastSyscall6. The kernel may import no
 // package the standard library's tests could import it back from (so not

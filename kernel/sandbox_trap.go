@@ -44,7 +44,8 @@ const (
 
 var (
 	slotBusy   [sbSlots]uint32
-	slotSavedG [sbSlots]uintptr
+	slotSavedG [sbSlots]uintptr // the interrupted or calling thread's g
+	slotMask   [sbSlots]uint64  // the signal mask of a call that came without a trap, put back after it
 	slotG      [sbSlots]fakeG
 	slotStacks [sbSlots][sbStack]byte
 	slotUC     [sbSlots]uintptr // the trapped call's ucontext; 0 for a call without a trap (sandbox_fast.go)
@@ -134,7 +135,11 @@ func waitWoken(i int) (r uint64, again bool) {
 		parked[slot] = true
 		publish()
 		unlockKernel()
-		futexWait(&slotSeq[slot], seq, timeout)
+		if slotUC[slot] == 0 {
+			waitSignalledFor(slot, seq, timeout)
+		} else {
+			futexWait(&slotSeq[slot], seq, timeout)
+		}
 		lockKernel()
 		parked[slot] = false
 		cur = i
@@ -165,12 +170,37 @@ func publish() {
 // futexWait sleeps while *p == val, at most timeout ns (negative: no limit).
 func futexWait(p *uint32, val uint32, timeout int64) {
 	var ts [2]int64
-	tsp := uintptr(0)
-	if timeout >= 0 {
-		ts[0], ts[1] = timeout/1e9, timeout%1e9
-		tsp = uintptr(unsafe.Pointer(&ts))
+	hostSyscall(nrFutex, uintptr(unsafe.Pointer(p)), futexWaitPrivate, uintptr(val), timespec(&ts, timeout), 0, 0)
+}
+
+// timespec fills ts with timeout ns and returns its address, or 0 (no
+// limit) for a negative timeout.
+func timespec(ts *[2]int64, timeout int64) uintptr {
+	if timeout < 0 {
+		return 0
 	}
-	hostSyscall(nrFutex, uintptr(unsafe.Pointer(p)), futexWaitPrivate, uintptr(val), tsp, 0, 0)
+	ts[0], ts[1] = timeout/1e9, timeout%1e9
+	return uintptr(unsafe.Pointer(ts))
+}
+
+// sigPerThreadSyscall is the signal the runtime sends every thread for
+// syscall.AllThreadsSyscall (runtime/os_linux.go: SIGRTMIN+1), and waits
+// until each has handled it.
+const sigPerThreadSyscall = 33
+
+// waitSignalledFor is futexWait for slot's call that came through
+// fastSyscall6 (sandbox_fast.go): the thread sleeps as its own g, taking
+// sigPerThreadSyscall unless the call was made with it blocked, so that
+// AllThreadsSyscall (Setuid, Setgroups) does not wait forever for a thread
+// that waits here, the poller's epoll_pwait above all. Other signals stay
+// blocked: the waiting thread is in the middle of a call, not at a point
+// where a goroutine dump or preemption could read its state. A trapped call
+// cannot do the same: its SIGSYS frame lies on the signal stack, where the
+// host would put the next signal's frame.
+func waitSignalledFor(slot int, seq uint32, timeout int64) {
+	var ts [2]int64
+	mask := ^uint64(0) &^ (1 << (sigPerThreadSyscall - 1) &^ slotMask[slot])
+	waitSignalled(&slotSeq[slot], seq, timespec(&ts, timeout), slotSavedG[slot], mask)
 }
 
 // lockKernel takes the big lock (a futex mutex: Drepper, "Futexes Are

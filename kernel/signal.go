@@ -29,6 +29,7 @@ const (
 	sigIGN = 1
 
 	saOnstack   = 0x08000000
+	saRestart   = 0x10000000
 	saNodefer   = 0x40000000
 	saResethand = 0x80000000
 
@@ -99,12 +100,22 @@ func sendProcess(sig int, info sigInfoLite) {
 	}
 }
 
-// interrupt ends a blocking wait of thread i with EINTR so that sig can be
-// delivered, unless the thread blocks sig.
+// interrupt ends a blocking wait of thread i so that sig can be delivered,
+// unless the thread blocks sig. A call that blockRetry set up to run again
+// does run again after the handler when the handler asked for SA_RESTART,
+// as Linux restarts a read, write, accept or connect without a timeout
+// (signal(7), "Interruption of system calls and library functions by
+// signal handlers"); every other wait ends with EINTR.
 func interrupt(i, sig int) {
 	t := &threads[i]
 	if t.state == tsBlocked && t.sigMask&sigBit(sig) == 0 {
 		if t.wait == waitRetry {
+			if sigActions[sig].flags&saRestart != 0 {
+				t.state = tsRunnable // rip and rax already restart the call
+				t.wait = waitNone
+				needResched = true
+				return
+			}
 			t.ctx.rip += 2 // not restarted after all: return EINTR
 		}
 		wake(i, errno(eINTR))

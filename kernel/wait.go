@@ -23,8 +23,8 @@ func block(kind waitKind, deadline int64, ret uint64) {
 // blockRetry puts the running thread to sleep until the object (kind, obj)
 // changes, then re-executes its system call: the saved rip is moved back over
 // the 2-byte SYSCALL instruction and rax restored to the call number, as
-// Linux restarts an interrupted call. A signal ends the wait with EINTR
-// instead (interrupt).
+// Linux restarts an interrupted call. A signal ends the wait: the call runs
+// again after a handler with SA_RESTART, or fails with EINTR (interrupt).
 func blockRetry(kind fdKind, obj int32, nr uint64) uint64 {
 	t := &threads[cur]
 	t.ctx.rip -= 2

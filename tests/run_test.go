@@ -74,6 +74,16 @@ func TestBadPointerFails(t *testing.T) {
 	r.want(t, 0, []string{"writing from a bad pointer\nwrite: bad address\nwriting from an inaccessible page\nwrite: bad address\n"}, nil)
 }
 
+// TestAllThreadsSyscall: syscall.Setgroups runs on every thread while one
+// waits in a blocking read, which the runtime's signal interrupts and
+// restarts (SA_RESTART), as on Linux.
+func TestAllThreadsSyscall(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	r := runGuest(t, invocation{}, nil, "allthreads")
+	r.want(t, 0, []string{"setgroups done\nread \"after\" <nil>\n"}, nil)
+}
+
 func TestAsyncPreemption(t *testing.T) {
 	needQEMU(t)
 	t.Parallel()

@@ -79,6 +79,12 @@ func TestSandboxRuntime(t *testing.T) {
 		r.want(t, 128+int(syscall.SIGSEGV), []string{"write: bad address\nwriting from an inaccessible page\n"},
 			[]string{"gobi: the program died of segmentation fault inside the sandbox's kernel"})
 	})
+	t.Run("allthreads", func(t *testing.T) {
+		// The waiting reader's thread sleeps in the kernel: it must still
+		// take the runtime's per-thread signal (waitSignalledFor).
+		r := runSandbox(t, invocation{}, []string{"-timeout", "30s"}, "allthreads")
+		r.want(t, 0, []string{"setgroups done\nread \"after\" <nil>\n"}, nil)
+	})
 	t.Run("spin", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "spin").want(t, 0, []string{"main ran while a goroutine spun\n"}, nil)
 	})

@@ -22,16 +22,17 @@ func main() {
 		os.Exit(64)
 	}
 	modes := map[string]func(args []string){
-		"args":     args,
-		"nilderef": nilDeref,
-		"spin":     spin,
-		"gc":       gcStress,
-		"clock":    clock,
-		"random":   random,
-		"streams":  streams,
-		"sigterm":  sigterm,
-		"hang":     hang,
-		"badptr":   badPointer,
+		"args":       args,
+		"nilderef":   nilDeref,
+		"spin":       spin,
+		"gc":         gcStress,
+		"clock":      clock,
+		"random":     random,
+		"streams":    streams,
+		"sigterm":    sigterm,
+		"hang":       hang,
+		"badptr":     badPointer,
+		"allthreads": allThreads,
 	}
 	mode, ok := modes[os.Args[1]]
 	if !ok {
@@ -159,4 +160,31 @@ func badPointer([]string) {
 	fmt.Println("writing from an inaccessible page")
 	_, _, e = syscall.Syscall(syscall.SYS_WRITE, uintptr(p[1]), uintptr(unsafe.Pointer(&none[0])), 16)
 	fmt.Println("write:", e)
+}
+
+// allThreads makes a call on every thread of the process
+// (syscall.AllThreadsSyscall, which Setuid and Setgroups use) while one
+// thread waits in the kernel in a blocking read: the runtime signals each
+// thread to repeat the call and waits until all have, so the waiting
+// thread must take the signal, and its read must then go on waiting.
+func allThreads([]string) {
+	var p [2]int
+	if err := syscall.Pipe(p[:]); err != nil {
+		fmt.Println("pipe:", err)
+		os.Exit(1)
+	}
+	read := make(chan string)
+	go func() {
+		var b [8]byte
+		n, err := syscall.Read(p[0], b[:])
+		read <- fmt.Sprintf("read %q %v", b[:max(n, 0)], err)
+	}()
+	time.Sleep(100 * time.Millisecond) // the reader now waits in the kernel
+	if err := syscall.Setgroups([]int{0}); err != nil {
+		fmt.Println("setgroups:", err)
+		os.Exit(1)
+	}
+	fmt.Println("setgroups done")
+	syscall.Write(p[1], []byte("after"))
+	fmt.Println(<-read)
 }
