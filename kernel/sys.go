@@ -194,19 +194,38 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 	// Identity and limits.
 	case 63:
 		return sysUname(a[0])
-	case 102, 104, 107, 108: // getuid, getgid, geteuid, getegid
-		return 0
-	case 118, 120: // getresuid, getresgid
-		for _, p := range a[:3] {
-			if p != 0 && userOK(uintptr(p), 4, true) {
-				*ptr[uint32](uintptr(p)) = 0
-			}
-		}
-		return 0
-	case 115: // getgroups: root is in no supplementary group
-		return 0
-	case 116: // setgroups
-		return 0
+	case 102: // getuid
+		return uint64(uids.real)
+	case 104: // getgid
+		return uint64(gids.real)
+	case 107: // geteuid
+		return uint64(uids.eff)
+	case 108: // getegid
+		return uint64(gids.eff)
+	case 118:
+		return getRESID(&uids, a[0], a[1], a[2])
+	case 120:
+		return getRESID(&gids, a[0], a[1], a[2])
+	case 105:
+		return setID(&uids, a[0])
+	case 106:
+		return setID(&gids, a[0])
+	case 113:
+		return setREID(&uids, a[0], a[1])
+	case 114:
+		return setREID(&gids, a[0], a[1])
+	case 117:
+		return setRESID(&uids, a[0], a[1], a[2])
+	case 119:
+		return setRESID(&gids, a[0], a[1], a[2])
+	case 122:
+		return setFSID(&uids, a[0])
+	case 123:
+		return setFSID(&gids, a[0])
+	case 115:
+		return sysGetgroups(a[0], a[1])
+	case 116:
+		return sysSetgroups(a[0], a[1])
 	case 111, 121, 124: // getpgrp, getpgid, getsid
 		return pid
 	case 112: // setsid

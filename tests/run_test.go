@@ -84,6 +84,28 @@ func TestAllThreadsSyscall(t *testing.T) {
 	r.want(t, 0, []string{"setgroups done\nread \"after\" <nil>\n"}, nil)
 }
 
+// credsWant is what the guest's creds mode prints on Linux, run as root
+// on the host: root sets groups and IDs, gives root up for good, and is then
+// refused both.
+const credsWant = "" +
+	"start: <nil> uid [0 0 0] gid [0 0 0] groups []\n" +
+	"setgroups: <nil> uid [0 0 0] gid [0 0 0] groups [10 20]\n" +
+	"setresgid: <nil> uid [0 0 0] gid [100 100 100] groups [10 20]\n" +
+	"seteuid: <nil> uid [0 1000 0] gid [100 100 100] groups [10 20]\n" +
+	"seteuid back: <nil> uid [0 0 0] gid [100 100 100] groups [10 20]\n" +
+	"setuid: <nil> uid [65534 65534 65534] gid [100 100 100] groups [10 20]\n" +
+	"setuid root: operation not permitted uid [65534 65534 65534] gid [100 100 100] groups [10 20]\n" +
+	"setgroups again: operation not permitted uid [65534 65534 65534] gid [100 100 100] groups [10 20]\n" +
+	"getuid 65534 geteuid 65534 getgid 100\n"
+
+// TestCredentials: the guest starts as root and drops it; the identity
+// calls report what Linux reports, step by step.
+func TestCredentials(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	runGuest(t, invocation{}, nil, "creds").want(t, 0, []string{credsWant}, nil)
+}
+
 func TestAsyncPreemption(t *testing.T) {
 	needQEMU(t)
 	t.Parallel()

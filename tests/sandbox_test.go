@@ -85,6 +85,9 @@ func TestSandboxRuntime(t *testing.T) {
 		r := runSandbox(t, invocation{}, []string{"-timeout", "30s"}, "allthreads")
 		r.want(t, 0, []string{"setgroups done\nread \"after\" <nil>\n"}, nil)
 	})
+	t.Run("creds", func(t *testing.T) {
+		runSandbox(t, invocation{}, nil, "creds").want(t, 0, []string{credsWant}, nil)
+	})
 	t.Run("spin", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "spin").want(t, 0, []string{"main ran while a goroutine spun\n"}, nil)
 	})

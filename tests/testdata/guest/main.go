@@ -33,6 +33,7 @@ func main() {
 		"hang":       hang,
 		"badptr":     badPointer,
 		"allthreads": allThreads,
+		"creds":      creds,
 	}
 	mode, ok := modes[os.Args[1]]
 	if !ok {
@@ -187,4 +188,26 @@ func allThreads([]string) {
 	fmt.Println("setgroups done")
 	syscall.Write(p[1], []byte("after"))
 	fmt.Println(<-read)
+}
+
+// creds drops root as a server does after binding its port, and prints
+// what the identity calls report at each step.
+func creds([]string) {
+	show := func(step string, err error) {
+		var u, g [3]uint32
+		for nr, ids := range map[uintptr]*[3]uint32{syscall.SYS_GETRESUID: &u, syscall.SYS_GETRESGID: &g} {
+			syscall.RawSyscall(nr, uintptr(unsafe.Pointer(&ids[0])), uintptr(unsafe.Pointer(&ids[1])), uintptr(unsafe.Pointer(&ids[2])))
+		}
+		groups, _ := syscall.Getgroups()
+		fmt.Printf("%s: %v uid %v gid %v groups %v\n", step, err, u, g, groups)
+	}
+	show("start", nil)
+	show("setgroups", syscall.Setgroups([]int{10, 20}))
+	show("setresgid", syscall.Setresgid(100, 100, 100))
+	show("seteuid", syscall.Seteuid(1000))
+	show("seteuid back", syscall.Seteuid(0))
+	show("setuid", syscall.Setuid(65534))
+	show("setuid root", syscall.Setuid(0))
+	show("setgroups again", syscall.Setgroups(nil))
+	fmt.Println("getuid", syscall.Getuid(), "geteuid", syscall.Geteuid(), "getgid", syscall.Getgid())
 }
