@@ -164,6 +164,7 @@ host:
 	MOVQ CX, SI
 	MOVQ BX, DI
 	SYSCALL
+result:                          // rax and rdx as a host call leaves them
 	CMPQ AX, $0xfffffffffffff001
 	JLS hostok
 	NEGQ AX
@@ -195,7 +196,7 @@ claimed:
 	MOVQ BP, 88(SP)
 	MOVQ R12, 104(SP)            // the slot
 	MOVQ R10, 112(SP)            // the number
-	MOVQ DI, 120(SP)             // a3: rdx after a host call, Syscall6's r2
+	MOVQ DI, 120(SP)             // a3: rdx after a host call, which Syscall6 returns as r2
 	MOVQ DX, 128(SP)             // the slot's stand-in g
 	// Block every signal while the kernel runs, as sigsys's sa_mask does:
 	// no Go handler may meet the stand-in g, and the kernel is not
@@ -230,7 +231,7 @@ claimed:
 	XORL DX, DX
 	CALL ·sigmaskSyscall(SB)
 	MOVQ 112(SP), AX
-	MOVQ 120(SP), BX
+	MOVQ 120(SP), DX
 	MOVQ 104(SP), R12
 	MOVQ 88(SP), BP
 	MOVQ 80(SP), SP
@@ -239,16 +240,7 @@ claimed:
 	// Back to ABIInternal: g in R14, X15 zero.
 	MOVQ (TLS), R14
 	XORPS X15, X15
-	CMPQ AX, $0xfffffffffffff001
-	JLS fastok
-	NEGQ AX
-	MOVQ AX, CX
-	MOVQ $-1, AX
-	XORL BX, BX
-	RET
-fastok:
-	XORL CX, CX
-	RET
+	JMP result
 
 // func waitSignalled(p *uint32, val uint32, ts, gp uintptr, mask uint64) uintptr
 // sleeps on the host futex *p (FUTEX_WAIT_PRIVATE while *p == val, ts the
