@@ -130,8 +130,11 @@ func up(wakeFile *os.File, nic netstack.NIC, cfg netstack.Config, dhcp bool, con
 	} else if err := st.Configure(cfg); err != nil {
 		return err
 	}
+	if err := platform.NetLink(nic.MAC(), nic.MTU()); err != nil {
+		return err
+	}
 	for _, a := range cfg.Addrs {
-		if err := platform.NetAddr(a.Addr()); err != nil {
+		if err := platform.NetAddr(a); err != nil {
 			return err
 		}
 	}

@@ -32,6 +32,7 @@ const (
 	eOPNOTSUPP      = 95
 	eAFNOSUPPORT    = 97
 	eADDRINUSE      = 98
+	eNOBUFS         = 105
 	eADDRNOTAVAIL   = 99
 	eNETUNREACH     = 101
 	eCONNRESET      = 104

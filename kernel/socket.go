@@ -70,6 +70,7 @@ type socket struct {
 	soError  int32
 	rcvbuf   int32
 	sndbuf   int32
+	nlPort   uint32 // a bound netlink socket's port ID (socket_netlink.go)
 	// Receive ring. For datagram sockets each record is
 	// [len u16][port u16][ip 16] then the payload.
 	rx ring
@@ -114,13 +115,18 @@ func allocSocket() int {
 }
 
 func sysSocket(family, typ, proto uint64) uint64 {
+	t := typ & sockTypeMask
 	switch family {
 	case afInet, afInet6:
 	case afUnix:
+	case afNetlink:
+		if r := netlinkSocket(t, proto); r != 0 {
+			return r
+		}
+		t, proto = sockDgram, 0 // SOCK_RAW and SOCK_DGRAM are the same here
 	default:
 		return errno(eAFNOSUPPORT)
 	}
-	t := typ & sockTypeMask
 	if t != sockStream && t != sockDgram && !(t == sockSeqpacket && family == afUnix) || typ&^(sockTypeMask|sockNonblock|sockCloexec) != 0 {
 		return errno(eINVAL)
 	}
@@ -322,8 +328,11 @@ func sysBind(fd, addr, n uint64) uint64 {
 	if r != 0 {
 		return r
 	}
-	if sockets[k].family == afUnix {
+	switch sockets[k].family {
+	case afUnix:
 		return unixBind(k, addr, n)
+	case afNetlink:
+		return netlinkBind(k, addr, n)
 	}
 	a, r := readSockaddr(&sockets[k], addr, n)
 	if r != 0 {
@@ -566,6 +575,12 @@ func sysGetsockname(fd, addr, lenp uint64, peer bool) uint64 {
 			return errno(eNOTCONN)
 		}
 		return writeUnixAddr(&s.rname, addr, lenp)
+	}
+	if s.family == afNetlink {
+		if peer {
+			return writeNetlinkAddr(0, addr, lenp) // the kernel
+		}
+		return writeNetlinkAddr(s.nlPort, addr, lenp)
 	}
 	a := s.local
 	if peer {

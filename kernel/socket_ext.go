@@ -29,13 +29,14 @@ const (
 
 const (
 	sysGobiNetAttach = 0x6010 // () -> eventfd signalled when there is work
-	sysGobiNetAddr   = 0x6011 // (ip *[16]byte): an address of this host
+	sysGobiNetAddr   = 0x6011 // (ip *[16]byte, prefix bits): an address of this host
 	sysGobiNetWork   = 0x6012 // (buf, n) -> count of {sock u32, bits u32}
 	sysGobiNetInfo   = 0x6013 // (sock, buf *[52]byte)
 	sysGobiNetPush   = 0x6014 // (sock, buf, n, from *[18]byte) -> bytes taken
 	sysGobiNetPull   = 0x6015 // (sock, buf, n) -> bytes
 	sysGobiNetEvent  = 0x6016 // (sock, event, arg)
 	sysGobiNetAccept = 0x6017 // (listener, addrs *[36]byte) -> new sock
+	sysGobiNetLink   = 0x6018 // (mac *[6]byte, mtu): the card, for rtnetlink
 
 	maxNetAddrs = 8
 )
@@ -43,6 +44,7 @@ const (
 var (
 	pumpEventfd int32 = -1
 	netAddrs    [maxNetAddrs][16]byte
+	netPrefix   [maxNetAddrs]uint8 // each address's prefix length, for rtnetlink
 	nNetAddrs   int
 )
 
@@ -57,8 +59,28 @@ func sysNet(i int, nr uint64, a *[6]uint64) (uint64, bool) {
 		if nNetAddrs == maxNetAddrs {
 			return errno(eNOSPC), true
 		}
-		netAddrs[nNetAddrs] = *ptr[[16]byte](uintptr(a[0]))
+		ip := *ptr[[16]byte](uintptr(a[0]))
+		bits := uint64(128)
+		if isMapped(&ip) {
+			bits = 32
+		}
+		if a[1] > bits {
+			return errno(eINVAL), true
+		}
+		if a[1] == 0 {
+			a[1] = bits // a host address
+		}
+		netAddrs[nNetAddrs], netPrefix[nNetAddrs] = ip, uint8(a[1])
 		nNetAddrs++
+		return 0, true
+	case sysGobiNetLink:
+		if !userOK(uintptr(a[0]), 6, false) {
+			return errno(eFAULT), true
+		}
+		if a[1] < 68 || a[1] > 65535 { // IPv4's minimum MTU (RFC 791)
+			return errno(eINVAL), true
+		}
+		linkMAC, linkMTU, linkKnown = *ptr[[6]byte](uintptr(a[0])), uint32(a[1]), true
 		return 0, true
 	case sysGobiNetWork:
 		return netWork(a[0], a[1]), true

@@ -123,8 +123,11 @@ func sockSend(k int, b []byte, flags, addr, addrlen, nr uint64) uint64 {
 
 func dgramSend(k int, b []byte, addr, addrlen uint64) uint64 {
 	s := &sockets[k]
-	if s.family == afUnix {
+	switch s.family {
+	case afUnix:
 		return unixDgramSend(k, b, addr, addrlen)
+	case afNetlink:
+		return netlinkSend(k, b) // every destination is the kernel
 	}
 	dst := s.remote
 	if addr != 0 {
@@ -189,6 +192,10 @@ func sockRecv(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
 		size := int(get16(h[0:]))
 		if s.family == afUnix {
 			if r := writeUnixSender(h[4:12], addr, lenp); r != 0 {
+				return r
+			}
+		} else if s.family == afNetlink {
+			if r := writeNetlinkAddr(0, addr, lenp); r != 0 {
 				return r
 			}
 		} else {

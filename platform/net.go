@@ -2,6 +2,8 @@ package platform
 
 import (
 	"encoding/binary"
+	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"syscall"
@@ -18,6 +20,7 @@ const (
 	sysNetPull   = 0x6015
 	sysNetEvent  = 0x6016
 	sysNetAccept = 0x6017
+	sysNetLink   = 0x6018
 )
 
 // Work bits reported by NetWork.
@@ -77,10 +80,22 @@ func NetAttach() (*os.File, error) {
 	return os.NewFile(fd, "netpump"), nil
 }
 
-// NetAddr tells the kernel an address of this host.
-func NetAddr(a netip.Addr) error {
-	b := a.As16()
-	_, err := result(rawSyscall(sysNetAddr, uintptr(unsafe.Pointer(&b)), 0, 0, 0))
+// NetAddr tells the kernel an address of this host and the length of its
+// network's prefix.
+func NetAddr(p netip.Prefix) error {
+	b := p.Addr().As16()
+	_, err := result(rawSyscall(sysNetAddr, uintptr(unsafe.Pointer(&b)), uintptr(p.Bits()), 0, 0))
+	return err
+}
+
+// NetLink describes the network card to the kernel (for rtnetlink, which
+// net.Interfaces reads): its Ethernet address and MTU.
+func NetLink(mac net.HardwareAddr, mtu int) error {
+	var b [6]byte
+	if copy(b[:], mac) != len(b) {
+		return fmt.Errorf("platform: the card's address %v is not an Ethernet address", mac)
+	}
+	_, err := result(rawSyscall(sysNetLink, uintptr(unsafe.Pointer(&b)), uintptr(mtu), 0, 0))
 	return err
 }
 

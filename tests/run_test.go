@@ -106,6 +106,29 @@ func TestCredentials(t *testing.T) {
 	runGuest(t, invocation{}, nil, "creds").want(t, 0, []string{credsWant}, nil)
 }
 
+// interfacesWant is what the guest's interfaces mode prints, on QEMU's
+// user network or gobi's (10.0.2.15/24 from DHCP), after the card's line;
+// with -net none only the first line and the loopback addresses.
+var interfacesWant = []string{
+	"1 lo mtu 65536 mac \"\" flags up|loopback|running addrs [127.0.0.1/8 ::1/128] <nil>\n",
+	"flags up|broadcast|multicast|running addrs [10.0.2.15/24] <nil>\n" +
+		"all: [127.0.0.1/8 10.0.2.15/24 ::1/128] <nil>\n" +
+		"bad request: <nil>\nbad request: <nil>\nbad request: <nil>\n" +
+		"unknown request: <nil>\nanswer: error operation not supported seq 7\n",
+}
+
+// TestInterfaces: net.Interfaces and net.InterfaceAddrs list the loopback
+// and the card with its address and DHCP's prefix (rtnetlink served by the
+// kernel), and bad route requests get Linux's answers.
+func TestInterfaces(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	r := runGuest(t, invocation{}, nil, "interfaces")
+	r.want(t, 0, append(interfacesWant, "2 eth0 mtu 1500 mac \"52:54:00:12:34:56\" "), nil)
+	r = runGuest(t, invocation{}, []string{"-net", "none"}, "interfaces")
+	r.want(t, 0, []string{interfacesWant[0] + "all: [127.0.0.1/8 ::1/128] <nil>\n"}, nil)
+}
+
 func TestAsyncPreemption(t *testing.T) {
 	needQEMU(t)
 	t.Parallel()

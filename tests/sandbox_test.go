@@ -88,6 +88,13 @@ func TestSandboxRuntime(t *testing.T) {
 	t.Run("creds", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "creds").want(t, 0, []string{credsWant}, nil)
 	})
+	t.Run("interfaces", func(t *testing.T) {
+		r := runSandbox(t, invocation{}, nil, "interfaces")
+		r.want(t, 0, append(interfacesWant, "2 eth0 mtu 1500 mac \""), nil)
+		if strings.Contains(r.stdout, "eth0 mtu 1500 mac \"\"") {
+			t.Errorf("eth0 has no hardware address:\n%s", r.stdout)
+		}
+	})
 	t.Run("spin", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "spin").want(t, 0, []string{"main ran while a goroutine spun\n"}, nil)
 	})

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -34,6 +35,7 @@ func main() {
 		"badptr":     badPointer,
 		"allthreads": allThreads,
 		"creds":      creds,
+		"interfaces": interfaces,
 	}
 	mode, ok := modes[os.Args[1]]
 	if !ok {
@@ -210,4 +212,58 @@ func creds([]string) {
 	show("setuid root", syscall.Setuid(0))
 	show("setgroups again", syscall.Setgroups(nil))
 	fmt.Println("getuid", syscall.Getuid(), "geteuid", syscall.Geteuid(), "getgid", syscall.Getgid())
+}
+
+// interfaces lists the interfaces and addresses as net.Interfaces and
+// net.InterfaceAddrs read them (rtnetlink), then sends the kernel's route
+// socket malformed and unknown requests: each must get an answer or be
+// ignored, never stop the program.
+func interfaces([]string) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		fmt.Println("interfaces:", err)
+		os.Exit(1)
+	}
+	for _, i := range ifs {
+		addrs, err := i.Addrs()
+		fmt.Printf("%d %s mtu %d mac %q flags %v addrs %v %v\n", i.Index, i.Name, i.MTU, i.HardwareAddr.String(), i.Flags, addrs, err)
+	}
+	addrs, err := net.InterfaceAddrs()
+	fmt.Println("all:", addrs, err)
+
+	s, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_RAW, syscall.NETLINK_ROUTE)
+	if err != nil {
+		fmt.Println("socket:", err)
+		os.Exit(1)
+	}
+	to := &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK}
+	hdr := func(size, typ, flags int) []byte {
+		b := make([]byte, 16)
+		b[0], b[1], b[4], b[6], b[7], b[8] = byte(size), byte(size>>8), byte(typ), byte(flags), byte(flags>>8), 7
+		return b
+	}
+	for _, bad := range [][]byte{
+		{1, 2, 3},                            // shorter than a header
+		hdr(9, syscall.RTM_GETLINK, 0x301),   // a length below the header's
+		hdr(999, syscall.RTM_GETLINK, 0x301), // a length beyond the datagram
+	} {
+		fmt.Println("bad request:", syscall.Sendto(s, bad, 0, to))
+	}
+	fmt.Println("unknown request:", syscall.Sendto(s, hdr(16, 1000, 0x1), 0, to)) // beyond RTM_MAX
+	rb := make([]byte, 4096)
+	n, _, err := syscall.Recvfrom(s, rb, 0)
+	if err != nil {
+		fmt.Println("recvfrom:", err)
+		os.Exit(1)
+	}
+	msgs, err := syscall.ParseNetlinkMessage(rb[:n])
+	for _, m := range msgs {
+		if m.Header.Type == syscall.NLMSG_ERROR && len(m.Data) >= 4 {
+			code := -int32(uint32(m.Data[0]) | uint32(m.Data[1])<<8 | uint32(m.Data[2])<<16 | uint32(m.Data[3])<<24)
+			fmt.Println("answer: error", syscall.Errno(code), "seq", m.Header.Seq)
+		}
+	}
+	if err != nil {
+		fmt.Println("parse:", err)
+	}
 }
