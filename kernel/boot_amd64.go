@@ -4,15 +4,16 @@ package kernel
 
 // State the boot path and the trap entry share with assembly.
 var (
-	kstack       [kstackSize]byte
-	kernelG      fakeG
-	ktls         [2]uintptr
-	bootInfoAddr uintptr // physical address of hvm_start_info, from %ebx
-	syscallRSP   uint64  // the caller's RSP during syscall entry
-	inKernel     bool    // set while kernel code runs; a trap then is a kernel fault
-	useXsave     bool    // XSAVE/XRSTOR rather than FXSAVE/FXRSTOR
-	curCtx       uintptr // address of the running thread's context
-	xcr0         uint64  // XSAVE features enabled
+	kstack        [kstackSize]byte
+	kernelG       fakeG
+	ktls          [2]uintptr
+	bootInfoAddr  uintptr // physical address of hvm_start_info, from %ebx
+	syscallRSP    uint64  // the caller's RSP during syscall entry
+	inKernel      bool    // set while kernel code runs; a trap then is a kernel fault
+	inKernelFault bool    // set while kernelFault reports one
+	useXsave      bool    // XSAVE/XRSTOR rather than FXSAVE/FXRSTOR
+	curCtx        uintptr // address of the running thread's context
+	xcr0          uint64  // XSAVE features enabled
 )
 
 const kstackSize = 65536 // must match KSTACK_SIZE in asm_amd64.h

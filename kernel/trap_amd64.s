@@ -423,11 +423,25 @@ saved:
 	CALL ·trap(SB)
 	JMP resume<>(SB)
 nested:
-	// A fault inside the kernel itself: report it on this stack.
-	MOVQ SP, DI
+	// A fault inside the kernel itself: report it on this stack. Every
+	// trap starts at the top of IST1, so a fault while reporting would
+	// report again forever: the second one stops the machine at once.
+	// The report runs as the kernel's own g on the kernel stack (the
+	// faulting code may have replaced the g in TLS, as the runtime's panic
+	// path does); the frame stays on IST1.
+	CMPB ·inKernelFault(SB), $0
+	JNE stop
+	MOVB $1, ·inKernelFault(SB)
+	MOVQ SP, R12
+	CALL ·enterKernelTLS(SB)
+	LEAQ ·kstack+KSTACK_SIZE(SB), SP
 	SUBQ $16, SP
-	MOVQ DI, 0(SP)
+	MOVQ R12, 0(SP)
 	CALL ·kernelFault(SB)
+stop:
+	MOVW $0xf4, DX // isa-debug-exit (docs/hostabi.md), as powerOff
+	XORL AX, AX
+	OUTB
 	CALL ·halt(SB)
 
 // func resumeCurrent() starts the thread that curCtx names; it does not return.
