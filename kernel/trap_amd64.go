@@ -2,6 +2,8 @@
 
 package kernel
 
+import "unsafe"
+
 // Trap dispatch. trap runs on the kernel stack with interrupts off after
 // kernelEntry saved the running thread's registers; it handles the event and
 // picks the thread to resume.
@@ -109,6 +111,7 @@ func kernelFault(frame uintptr) {
 	kputx(readCR2())
 	kflush()
 	reportRegs(&context{regs: *r})
+	reportStack(r.rip, r.rbp)
 	kputs("while handling thread ")
 	kputi(int64(threads[cur].tid))
 	kputs(" trap ")
@@ -118,6 +121,28 @@ func kernelFault(frame uintptr) {
 	kflush()
 	record("fault", 0, false)
 	powerOff()
+}
+
+// reportStack prints the faulting rip and the return addresses found by
+// following the frame pointers (the Go toolchain keeps them on amd64: each
+// frame holds the caller's rbp at 0(rbp) and the return address at
+// 8(rbp)), as long as they stay on the kernel stack. gobi names the
+// functions from the image's symbols.
+func reportStack(rip, rbp uint64) {
+	lo := uint64(uintptr(unsafe.Pointer(&kstack)))
+	hi := lo + kstackSize
+	kputs("kernel stack: ")
+	kputx(rip)
+	for n := 0; n < 32 && rbp >= lo && rbp+16 <= hi && rbp&7 == 0; n++ {
+		kputs(" ")
+		kputx(*ptr[uint64](uintptr(rbp + 8)))
+		next := *ptr[uint64](uintptr(rbp))
+		if next <= rbp {
+			break // frames grow upwards: anything else is not a frame chain
+		}
+		rbp = next
+	}
+	kflush()
 }
 
 func reportRegs(c *context) {

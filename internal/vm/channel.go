@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -31,7 +32,8 @@ const (
 
 // channel is the host end of COM3.
 type channel struct {
-	w io.Writer // to the guest
+	w     io.Writer // to the guest
+	image string    // the image file, whose symbols name a kernel fault's stack
 
 	// ready is closed by the guest's ready record: its UARTs are set up, so
 	// bytes sent to it from then on are not lost (before that, enabling
@@ -88,6 +90,9 @@ func (c *channel) read(r io.Reader, console io.Writer) error {
 				}
 			} else {
 				fmt.Fprintf(console, "gobi: %s\n", line)
+				if rest, ok := bytes.CutPrefix(line, []byte("kernel stack: ")); ok {
+					c.printStack(console, string(rest))
+				}
 			}
 		}
 		switch {
@@ -99,6 +104,26 @@ func (c *channel) read(r io.Reader, console io.Writer) error {
 			c.markReady()
 			return err
 		}
+	}
+}
+
+// printStack names the addresses of a kernel fault report's stack line
+// from the image's symbols, one frame a line, innermost first.
+func (c *channel) printStack(console io.Writer, addrs string) {
+	if c.image == "" {
+		return
+	}
+	t := loadSymbols(c.image)
+	if t == nil {
+		fmt.Fprintf(console, "gobi: (no symbols in %s to name the kernel's stack)\n", c.image)
+		return
+	}
+	for _, f := range strings.Fields(addrs) {
+		a, err := strconv.ParseUint(strings.TrimPrefix(f, "0x"), 16, 64)
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(console, "gobi:   %s %s\n", f, t.name(a))
 	}
 }
 

@@ -2,6 +2,11 @@ package vm
 
 import (
 	"bytes"
+	"debug/elf"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -52,5 +57,49 @@ func TestChannelSend(t *testing.T) {
 	ch.send("sig 15")
 	if out.String() != "\x01sig 15\n" {
 		t.Errorf("send(sig 15) wrote %q", out.String())
+	}
+}
+
+// TestChannelNamesKernelStack: a fault report's stack line is followed by
+// one line per address, named from the image's symbols (here a small
+// program's, built with them).
+func TestChannelNamesKernelStack(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(src, []byte("package main\n\nfunc main() { println(1) }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, "prog")
+	if out, err := exec.Command("go", "build", "-o", exe, src).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	f, err := elf.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms, err := f.Symbols()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pc uint64
+	for _, s := range syms {
+		if s.Name == "main.main" {
+			pc = s.Value
+		}
+	}
+	ch := newChannel(nil)
+	ch.image = exe
+	var console bytes.Buffer
+	line := fmt.Sprintf("kernel stack: %#x %#x 0x1\n", pc, pc+5)
+	if err := ch.read(strings.NewReader(line), &console); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("gobi: %sgobi:   %#x main.main+0x0\ngobi:   %#x main.main+0x5\ngobi:   0x1 ?\n", line, pc, pc+5)
+	if pc == 0 || console.String() != want {
+		t.Errorf("printed\n%s\nwant\n%s", console.String(), want)
+	}
+	if loadSymbols(filepath.Join(dir, "missing")) != nil {
+		t.Error("symbols from a file that does not exist")
 	}
 }

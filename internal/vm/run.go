@@ -87,6 +87,7 @@ func Run(ctx context.Context, c *Config) (int, error) {
 	}()
 
 	ch := newChannel(host[2])
+	ch.image = c.Image
 	wg := serveStreams(ch, c.Stdin, c.Stdout, c.Stderr, c.Console, host[0], host[0], host[1], host[2])
 	if c.GDBPort != 0 {
 		fmt.Fprintf(c.Console, "gobi: the CPU waits for gdb: gdb %s -ex 'target remote 127.0.0.1:%d'\n", c.Image, c.GDBPort)
