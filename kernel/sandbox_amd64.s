@@ -13,7 +13,7 @@
 #define HOST_FD_BASE 1016 // hostFDBase
 #define GOBI_CALLS 0x6000 // sysGobiIRQ, the first of Gobi's calls
 #define GOBI_NCALLS 0x20
-#define FAST_FRAME 144
+#define FAST_FRAME 128
 
 // sandboxEntry is the ELF entry point of a sandbox build (ld -E). The stack
 // is the one execve built (argc, argv, envp, auxv: System V AMD64 ABI §3.4.1);
@@ -178,12 +178,13 @@ hostok:
 	RET
 claimed:
 	// The slot's stack; the frame holds sandboxFast's arguments (0-31),
-	// the call's six (32-79), and what is put back on the way out (80-143).
+	// the call's six (32-79), and what is put back on the way out (80-127).
+	// The caller's g waits in slotSavedG, where waitSignalled finds it.
 	MOVQ SP, R13
 	LEAQ ·slotG(SB), DX
 	MOVQ R12, AX
 	IMULQ $512, AX               // sizeof(fakeG)
-	ADDQ AX, DX
+	ADDQ AX, DX                  // the slot's stand-in g
 	MOVQ 8(DX), SP               // the slot's stack top (g.stack.hi)
 	SUBQ $FAST_FRAME, SP
 	MOVQ BX, 32(SP)
@@ -197,7 +198,7 @@ claimed:
 	MOVQ R12, 104(SP)            // the slot
 	MOVQ R10, 112(SP)            // the number
 	MOVQ DI, 120(SP)             // a3: rdx after a host call, which Syscall6 returns as r2
-	MOVQ DX, 128(SP)             // the slot's stand-in g
+	MOVQ DX, R13                 // the stand-in g: SYSCALL keeps R12 and R13
 	// Block every signal while the kernel runs, as sigsys's sa_mask does:
 	// no Go handler may meet the stand-in g, and the kernel is not
 	// reentrant. The old mask (slotMask) is put back exactly.
@@ -207,14 +208,10 @@ claimed:
 	LEAQ (DX)(R12*8), DX
 	CALL ·sigmaskSyscall(SB)
 	MOVQ (TLS), AX
-	MOVQ AX, 136(SP)             // the caller's g, also for waitSignalled
-	MOVQ 104(SP), CX
 	LEAQ ·slotSavedG(SB), DX
-	MOVQ AX, (DX)(CX*8)
-	MOVQ 128(SP), AX
-	MOVQ AX, (TLS)
-	MOVQ 104(SP), AX
-	MOVQ AX, 0(SP)
+	MOVQ AX, (DX)(R12*8)
+	MOVQ R13, (TLS)
+	MOVQ R12, 0(SP)
 	MOVQ 112(SP), AX
 	MOVQ AX, 8(SP)
 	LEAQ 32(SP), AX
@@ -222,10 +219,11 @@ claimed:
 	CALL ·sandboxFast(SB)
 	MOVQ 24(SP), AX
 	MOVQ AX, 112(SP)             // the result
-	MOVQ 136(SP), AX
+	MOVQ 104(SP), CX
+	LEAQ ·slotSavedG(SB), DX
+	MOVQ (DX)(CX*8), AX
 	MOVQ AX, (TLS)
 	MOVQ $2, DI
-	MOVQ 104(SP), CX
 	LEAQ ·slotMask(SB), SI
 	LEAQ (SI)(CX*8), SI
 	XORL DX, DX

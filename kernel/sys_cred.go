@@ -105,13 +105,15 @@ func setFSID(c *ids, id uint64) uint64 {
 
 // getRESID is getresuid(2) and getresgid(2).
 func getRESID(c *ids, r, e, s uint64) uint64 {
+	vals := [3]uint32{c.real, c.eff, c.saved}
 	for k, p := range [3]uint64{r, e, s} {
-		if p != 0 && !userOK(uintptr(p), 4, true) {
+		if p == 0 {
+			continue
+		}
+		if !userOK(uintptr(p), 4, true) {
 			return errno(eFAULT)
 		}
-		if p != 0 {
-			*ptr[uint32](uintptr(p)) = [3]uint32{c.real, c.eff, c.saved}[k]
-		}
+		*ptr[uint32](uintptr(p)) = vals[k]
 	}
 	return 0
 }
