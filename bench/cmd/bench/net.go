@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -133,24 +132,43 @@ func netTargets(ctx context.Context, c *common, mem string, host bool, log io.Wr
 		},
 	}}
 	if host {
-		bin := filepath.Join(c.work, "server.host")
-		if err := linuxguest.BuildStatic(ctx, serverPkg, bin); err != nil {
+		t, err := hostTarget(ctx, c)
+		if err != nil {
 			return nil, err
 		}
-		targets = append(targets, netTarget{
-			name: "host process",
-			start: func(ctx context.Context, httpPort, sinkPort int) (*timed.Proc, error) {
-				cmd := []string{bin, "-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-sink", fmt.Sprintf("127.0.0.1:%d", sinkPort)}
-				return startServer(ctx, cmd, "server: listening", httpPort)
-			},
-		})
+		targets = append(targets, t)
 	}
 	return targets, nil
 }
 
+// hostTarget builds the server as a static host executable, serving on the
+// host's loopback.
+func hostTarget(ctx context.Context, c *common) (netTarget, error) {
+	bin := filepath.Join(c.work, "server.host")
+	if err := linuxguest.BuildStatic(ctx, serverPkg, bin); err != nil {
+		return netTarget{}, err
+	}
+	return netTarget{
+		name: "host process",
+		start: func(ctx context.Context, httpPort, sinkPort int) (*timed.Proc, error) {
+			cmd := []string{bin, "-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-sink", fmt.Sprintf("127.0.0.1:%d", sinkPort)}
+			return startServer(ctx, cmd, "server: listening", httpPort)
+		},
+	}, nil
+}
+
+// portFlags returns gobi run's -p forwards of the server's two ports from
+// the host's loopback.
+func portFlags(httpPort, sinkPort int) []string {
+	return []string{
+		"-p", fmt.Sprintf("127.0.0.1:%d:%d", httpPort, guestHTTPPort),
+		"-p", fmt.Sprintf("127.0.0.1:%d:%d", sinkPort, guestSinkPort),
+	}
+}
+
 // gobiNetTarget prepares the server as a Gobi image, run with gobi run's
-// port forwards. Until Gobi has networking (its own issue) the target
-// reports why it cannot be measured and the table says so.
+// port forwards. A build that fails leaves the target with the error, which
+// the table shows.
 func gobiNetTarget(ctx context.Context, c *common, mem string, ram int64, log io.Writer) netTarget {
 	t := netTarget{name: "gobi run", ram: ram}
 	g, err := buildGobi(ctx, c, log)
@@ -164,15 +182,7 @@ func gobiNetTarget(ctx context.Context, c *common, mem string, ram int64, log io
 		return t
 	}
 	t.start = func(ctx context.Context, httpPort, sinkPort int) (*timed.Proc, error) {
-		var flags []string
-		for _, f := range []struct{ host, guest int }{{httpPort, guestHTTPPort}, {sinkPort, guestSinkPort}} {
-			flags = append(flags, "-p", fmt.Sprintf("127.0.0.1:%d:%d", f.host, f.guest))
-		}
-		p, err := startServer(ctx, g.runCommand(mem, flags, image), "gobi: network up", httpPort)
-		if errors.Is(err, errNotUp) {
-			return nil, fmt.Errorf("not yet supported (Gobi networking, issue 3): %w", err)
-		}
-		return p, err
+		return startServer(ctx, g.runCommand(mem, portFlags(httpPort, sinkPort), image), "gobi: network up", httpPort)
 	}
 	return t
 }
@@ -184,9 +194,6 @@ func forwards(httpPort, sinkPort int) []string {
 		fmt.Sprintf("tcp:127.0.0.1:%d-:%d", sinkPort, guestSinkPort),
 	}
 }
-
-// errNotUp reports that a guest never said its network was up.
-var errNotUp = errors.New("the guest's network did not come up")
 
 // serverUpTimeout bounds a guest's boot to a serving HTTP server.
 const serverUpTimeout = 3 * time.Minute
@@ -208,7 +215,7 @@ func startServerAt(ctx context.Context, cmd []string, ready, host string, httpPo
 	}
 	if _, err := p.Log.Wait(ctx, func(l timed.Line) bool { return strings.HasPrefix(l.Text, ready) }); err != nil {
 		p.Stop()
-		return nil, fmt.Errorf("%w: no %q line (%v); output:\n%s", errNotUp, ready, err, tail(p.Log.Text(), 20))
+		return nil, fmt.Errorf("the guest's network did not come up: no %q line (%v); output:\n%s", ready, err, tail(p.Log.Text(), 20))
 	}
 	url := fmt.Sprintf("http://%s/", net.JoinHostPort(host, strconv.Itoa(httpPort)))
 	client := &http.Client{Timeout: 5 * time.Second}

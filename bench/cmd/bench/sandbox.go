@@ -12,7 +12,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/gobi-os/gobi/bench/internal/timed"
-	"github.com/gobi-os/gobi/bench/linuxguest"
 )
 
 // The sandbox group: bench/net/server as a plain host process and as a
@@ -43,8 +42,8 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer cleanup()
 
-	hostBin := filepath.Join(c.work, "server.host")
-	if err := linuxguest.BuildStatic(ctx, serverPkg, hostBin); err != nil {
+	host, err := hostTarget(ctx, &c)
+	if err != nil {
 		return err
 	}
 	g, err := buildGobi(ctx, &c, stderr)
@@ -57,13 +56,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("gobi build -target sandbox: %w\n%s", err, out)
 	}
 
-	targets := []netTarget{{
-		name: "host process",
-		start: func(ctx context.Context, httpPort, sinkPort int) (*timed.Proc, error) {
-			cmd := []string{hostBin, "-http", fmt.Sprintf("127.0.0.1:%d", httpPort), "-sink", fmt.Sprintf("127.0.0.1:%d", sinkPort)}
-			return startServer(ctx, cmd, "server: listening", httpPort)
-		},
-	}, {
+	targets := []netTarget{host, {
 		name:  "sandbox, tap",
 		host:  benchTapGuest,
 		ports: [2]int{guestHTTPPort, guestSinkPort},
@@ -74,11 +67,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}, {
 		name: "sandbox, user (rootless)",
 		start: func(ctx context.Context, httpPort, sinkPort int) (*timed.Proc, error) {
-			var flags []string
-			for _, f := range []struct{ host, guest int }{{httpPort, guestHTTPPort}, {sinkPort, guestSinkPort}} {
-				flags = append(flags, "-p", fmt.Sprintf("127.0.0.1:%d:%d", f.host, f.guest))
-			}
-			cmd := append(append([]string{g.bin, "run", "-target", "sandbox"}, flags...), sandboxBin)
+			cmd := append(append([]string{g.bin, "run", "-target", "sandbox"}, portFlags(httpPort, sinkPort)...), sandboxBin)
 			return startServer(ctx, cmd, "gobi: network up", httpPort)
 		},
 	}}
