@@ -59,50 +59,21 @@ const (
 	tcpACK = 0x10
 )
 
-// parseTCP reads an Ethernet frame carrying TCP over IPv4 or IPv6 (without
-// extension headers). ok is false for anything else, and for a segment
-// without the ACK flag.
+// parseTCP reads an Ethernet frame carrying TCP (findTCP). ok is false for
+// anything else, and for a segment without the ACK flag.
 func parseTCP(frame []byte) (seg tcpSegment, ok bool) {
-	if len(frame) < 14 {
+	t, ok := findTCP(frame)
+	if !ok {
 		return seg, false
 	}
-	ip := frame[14:]
-	var l4 []byte
-	switch binary.BigEndian.Uint16(frame[12:14]) {
-	case 0x0800: // IPv4 (RFC 791)
-		if len(ip) < 20 || ip[0]>>4 != 4 || ip[9] != 6 {
-			return seg, false
-		}
-		ihl := int(ip[0]&0x0f) * 4
-		total := int(binary.BigEndian.Uint16(ip[2:4]))
-		if ihl < 20 || total < ihl || total > len(ip) || binary.BigEndian.Uint16(ip[6:8])&0x3fff != 0 {
-			return seg, false // malformed or a fragment
-		}
-		copy(seg.flow.src[:4], ip[12:16])
-		copy(seg.flow.dst[:4], ip[16:20])
-		l4 = ip[ihl:total]
-	case 0x86dd: // IPv6 (RFC 8200)
-		if len(ip) < 40 || ip[6] != 6 {
-			return seg, false
-		}
-		plen := int(binary.BigEndian.Uint16(ip[4:6]))
-		if 40+plen > len(ip) {
-			return seg, false
-		}
-		copy(seg.flow.src[:], ip[8:24])
-		copy(seg.flow.dst[:], ip[24:40])
-		l4 = ip[40 : 40+plen]
-	default:
-		return seg, false
-	}
-	if len(l4) < 20 {
-		return seg, false
-	}
+	l4 := t.l4
 	off := int(l4[12]>>4) * 4
 	flags := l4[13]
-	if off < 20 || off > len(l4) || flags&tcpACK == 0 {
+	if flags&tcpACK == 0 {
 		return seg, false
 	}
+	copy(seg.flow.src[:], t.src)
+	copy(seg.flow.dst[:], t.dst)
 	seg.flow.sport = binary.BigEndian.Uint16(l4[0:2])
 	seg.flow.dpt = binary.BigEndian.Uint16(l4[2:4])
 	seg.ack = binary.BigEndian.Uint32(l4[8:12])

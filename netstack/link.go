@@ -32,7 +32,7 @@ const (
 type link struct {
 	nic    NIC
 	ch     *channel.Endpoint
-	ep     stack.LinkEndpoint // ch wrapped in gVisor's Ethernet endpoint
+	ep     *groEndpoint // ch wrapped in gVisor's Ethernet endpoint and GRO (gro.go)
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 
@@ -44,7 +44,7 @@ type link struct {
 
 func newLink(nic NIC, delayACKs bool) *link {
 	ch := channel.New(outQueueLen, uint32(nic.MTU()+header.EthernetMinimumSize), tcpip.LinkAddress(nic.MAC()))
-	return &link{nic: nic, ch: ch, ep: ethernet.New(ch), delayACKs: delayACKs}
+	return &link{nic: nic, ch: ch, ep: newGROEndpoint(ethernet.New(ch)), delayACKs: delayACKs}
 }
 
 // start runs the pumps until stop.
@@ -81,16 +81,10 @@ func (l *link) err() error {
 
 func (l *link) receivePump(ctx context.Context) {
 	defer l.done.Done()
-	deliver := func(frame []byte) {
-		pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{
-			Payload: buffer.MakeWithData(frame), // copies: frame is the NIC's
-		})
-		// The Ethernet endpoint reads the protocol from the frame.
-		l.ch.InjectInbound(0, pkt)
-		pkt.DecRef()
-	}
 	for {
-		if _, err := l.nic.Receive(deliver); err != nil {
+		_, err := l.nic.Receive(l.deliver)
+		l.ep.flush() // the batch's coalesced segments (gro.go)
+		if err != nil {
 			l.fail(err)
 			return
 		}
@@ -100,6 +94,22 @@ func (l *link) receivePump(ctx context.Context) {
 		case <-l.nic.Ready():
 		}
 	}
+}
+
+// deliver hands one received frame to the stack; the receive pump calls
+// it for each frame of a batch.
+func (l *link) deliver(frame []byte) {
+	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{
+		Payload: buffer.MakeWithData(frame), // copies: frame is the NIC's
+	})
+	// An IPv4 TCP segment whose checksums are right may be coalesced
+	// (gro.go).
+	if t, ok := findTCP(frame); ok && len(t.src) == 4 && t.checksumsValid() {
+		pkt.RXChecksumValidated = true
+	}
+	// The Ethernet endpoint reads the protocol from the frame.
+	l.ch.InjectInbound(0, pkt)
+	pkt.DecRef()
 }
 
 func (l *link) transmitPump(ctx context.Context) {
