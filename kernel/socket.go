@@ -95,6 +95,7 @@ type socket struct {
 	announced bool   // the network stack knows this socket
 	connWait  bool   // a blocking connect is waiting
 	work      uint32 // pending work for the network stack (wListen...)
+	rxFull    bool   // the pump's last push did not fit: a read that makes room tells it
 	tx        ring
 }
 

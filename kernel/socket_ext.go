@@ -13,7 +13,7 @@ const (
 	wListen  = 1 << iota // listen on (or, for datagrams, receive at) the bound port
 	wConnect             // open a connection to the remote address
 	wTx                  // the transmit ring has data
-	wRxSpace             // the receive ring has room again
+	wRxSpace             // the receive ring has room again, after a push that did not fit
 	wShutWr              // the program shut down writing
 	wClose               // the program closed the socket
 )
@@ -376,6 +376,10 @@ func netPush(sock, buf, n, from uint64) uint64 {
 		took = s.rx.write(b)
 	} else {
 		took = s.rx.write(b)
+		// The pump waits for wRxSpace only after a short push, so only
+		// then does a read that makes room kick it: a kick per read woke
+		// the pump for nothing on every read of a busy stream.
+		s.rxFull = took < len(b)
 	}
 	objectChanged(fdSocket, int32(sock))
 	return uint64(took)

@@ -247,7 +247,8 @@ func sockRecv(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
 	if !peek && s.peer >= 0 {
 		objectChanged(fdSocket, s.peer) // the writer has room again
 	}
-	if !peek && s.ext {
+	if !peek && s.ext && s.rxFull {
+		s.rxFull = false
 		s.work |= wRxSpace
 		kickPump()
 	}

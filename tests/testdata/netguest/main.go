@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -52,9 +53,29 @@ func serve() error {
 		runtime.ReadMemStats(&ms)
 		json.NewEncoder(w).Encode(map[string]uint64{"goroutines": uint64(runtime.NumGoroutine()), "heap": ms.HeapInuse})
 	})
+	// /upload answers the body's length and SHA-256; with ?slow=1 it
+	// reads 4 KiB at a time with a pause between, so the socket's receive
+	// buffer fills and every read must let more in.
 	http.HandleFunc("/upload", func(w http.ResponseWriter, r *http.Request) {
-		n, err := io.Copy(io.Discard, r.Body)
-		fmt.Fprintf(w, "%d %v\n", n, err)
+		h := sha256.New()
+		var n int64
+		var err error
+		if r.URL.Query().Get("slow") == "1" {
+			buf := make([]byte, 4<<10)
+			for err == nil {
+				var m int
+				m, err = r.Body.Read(buf)
+				h.Write(buf[:m])
+				n += int64(m)
+				time.Sleep(time.Millisecond)
+			}
+			if err == io.EOF {
+				err = nil
+			}
+		} else {
+			n, err = io.Copy(h, r.Body)
+		}
+		fmt.Fprintf(w, "%d %x %v\n", n, h.Sum(nil), err)
 	})
 	return http.ListenAndServe(":8080", nil)
 }
