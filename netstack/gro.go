@@ -1,6 +1,8 @@
 package netstack
 
 import (
+	"sync"
+
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/checksum"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
@@ -28,7 +30,7 @@ import (
 //     to the stack at once, as without GRO, and the stack checks it.
 //   - GRO does not update the checksums of the segment it builds, and the
 //     stack checks every packet again (the NIC clears RXChecksumValidated),
-//     so out computes them (RFC 791 §3.1, RFC 9293 §3.1) for each segment
+//     so groOut computes them (RFC 791 §3.1, RFC 9293 §3.1) for each segment
 //     GRO merged. A merged segment is recognised by its IPv4 header
 //     checksum, which GRO's new total length made wrong.
 //
@@ -40,7 +42,7 @@ import (
 // the batch it came in.
 type groEndpoint struct {
 	nested.Endpoint
-	gro gro.GRO
+	gro gro.GRO // used by the receive pump only
 	out groOut
 }
 
@@ -48,56 +50,65 @@ func newGROEndpoint(child stack.LinkEndpoint) *groEndpoint {
 	e := &groEndpoint{}
 	e.Endpoint.Init(child, e)
 	e.gro.Init(true)
+	e.gro.Dispatcher = &e.out
 	return e
 }
 
-// Attach implements stack.LinkEndpoint.
+// Attach implements stack.LinkEndpoint. The stack attaches and detaches
+// the NIC from its own goroutines while the receive pump may be delivering.
 func (e *groEndpoint) Attach(d stack.NetworkDispatcher) {
+	e.out.mu.Lock()
 	e.out.d = d
-	e.gro.Dispatcher = &e.out
-	if d == nil {
-		e.gro.Dispatcher = nil
-	}
+	e.out.mu.Unlock()
 	e.Endpoint.Attach(d)
 }
 
 // DeliverNetworkPacket implements stack.NetworkDispatcher for the Ethernet
 // endpoint below.
 func (e *groEndpoint) DeliverNetworkPacket(proto tcpip.NetworkProtocolNumber, pkt *stack.PacketBuffer) {
-	switch {
-	case e.out.d == nil: // detached
+	switch d := e.out.dispatcher(); {
+	case d == nil: // detached: dropped
 	case pkt.RXChecksumValidated && proto == header.IPv4ProtocolNumber:
 		pkt.NetworkProtocolNumber = proto
 		e.gro.Enqueue(pkt)
 	default:
-		e.out.d.DeliverNetworkPacket(proto, pkt)
+		d.DeliverNetworkPacket(proto, pkt)
 	}
 }
 
 // flush hands the coalesced segments to the stack.
-func (e *groEndpoint) flush() {
-	if e.out.d != nil {
-		e.gro.Flush()
-	}
-}
+func (e *groEndpoint) flush() { e.gro.Flush() }
 
 // groOut passes what GRO releases to the stack, with the checksums of
-// merged segments made right.
+// merged segments made right, or drops it once the NIC is detached.
 type groOut struct {
-	d stack.NetworkDispatcher
+	mu sync.RWMutex
+	d  stack.NetworkDispatcher
+}
+
+func (o *groOut) dispatcher() stack.NetworkDispatcher {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	return o.d
 }
 
 // DeliverNetworkPacket implements stack.NetworkDispatcher.
 func (o *groOut) DeliverNetworkPacket(proto tcpip.NetworkProtocolNumber, pkt *stack.PacketBuffer) {
+	d := o.dispatcher()
+	if d == nil {
+		return
+	}
 	if proto == header.IPv4ProtocolNumber {
 		fixMergedChecksums(pkt)
 	}
-	o.d.DeliverNetworkPacket(proto, pkt)
+	d.DeliverNetworkPacket(proto, pkt)
 }
 
 // DeliverLinkPacket implements stack.NetworkDispatcher.
 func (o *groOut) DeliverLinkPacket(proto tcpip.NetworkProtocolNumber, pkt *stack.PacketBuffer) {
-	o.d.DeliverLinkPacket(proto, pkt)
+	if d := o.dispatcher(); d != nil {
+		d.DeliverLinkPacket(proto, pkt)
+	}
 }
 
 // fixMergedChecksums recomputes the IPv4 header and TCP checksums of a
