@@ -194,6 +194,9 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 	// Identity and limits.
 	case 63:
 		return sysUname(a[0])
+	case 110: // getppid: the program has no parent it can see, which Linux
+		// answers with 0 (a parent outside the caller's PID namespace).
+		return 0
 	case 102: // getuid
 		return uint64(uids.real)
 	case 104: // getgid

@@ -86,7 +86,9 @@ func TestAllThreadsSyscall(t *testing.T) {
 
 // credsWant is what the guest's creds mode prints on Linux, run as root
 // on the host: root sets groups and IDs, gives root up for good, and is then
-// refused both.
+// refused both. The last line is Linux's answer for a process whose parent
+// it cannot see (the first process of a PID namespace): the program has no
+// parent.
 const credsWant = "" +
 	"start: <nil> uid [0 0 0] gid [0 0 0] groups []\n" +
 	"setgroups: <nil> uid [0 0 0] gid [0 0 0] groups [10 20]\n" +
@@ -96,7 +98,8 @@ const credsWant = "" +
 	"setuid: <nil> uid [65534 65534 65534] gid [100 100 100] groups [10 20]\n" +
 	"setuid root: operation not permitted uid [65534 65534 65534] gid [100 100 100] groups [10 20]\n" +
 	"setgroups again: operation not permitted uid [65534 65534 65534] gid [100 100 100] groups [10 20]\n" +
-	"getuid 65534 geteuid 65534 getgid 100\n"
+	"getuid 65534 geteuid 65534 getgid 100\n" +
+	"getppid 0\n"
 
 // TestCredentials: the guest starts as root and drops it; the identity
 // calls report what Linux reports, step by step.

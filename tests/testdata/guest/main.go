@@ -212,6 +212,7 @@ func creds([]string) {
 	show("setuid root", syscall.Setuid(0))
 	show("setgroups again", syscall.Setgroups(nil))
 	fmt.Println("getuid", syscall.Getuid(), "geteuid", syscall.Geteuid(), "getgid", syscall.Getgid())
+	fmt.Println("getppid", os.Getppid())
 }
 
 // interfaces lists the interfaces and addresses as net.Interfaces and
