@@ -227,9 +227,10 @@ func syscallPC(p uintptr) uintptr {
 // gaining anything (prctl(2)).
 func installFilter() {
 	buildFilter()
-	if hostErr(hostSyscall(nrPrctl, 38 /* PR_SET_NO_NEW_PRIVS */, 1, 0, 0, 0, 0)) {
+	if hostErr(hostSyscall(nrPrctl, prSetNoNewPrivs, 1, 0, 0, 0, 0)) {
 		fatal("sandbox: prctl(PR_SET_NO_NEW_PRIVS) failed")
 	}
+	noNewPrivs = true // what the program's prctl(PR_GET_NO_NEW_PRIVS) reads
 	prog := struct {
 		n      uint16
 		_      [3]uint16

@@ -47,16 +47,57 @@ func sysPrlimit(p, res, newLim, oldLim uint64) uint64 {
 	return 0
 }
 
+// prctl(2) options.
 const (
-	prSetName      = 15
-	prGetName      = 16
-	prSetVMA       = 0x53564d41
-	prSetPdeathsig = 1
+	prSetPdeathsig  = 1
+	prGetDumpable   = 3
+	prSetDumpable   = 4
+	prGetKeepcaps   = 7
+	prSetKeepcaps   = 8
+	prSetName       = 15
+	prGetName       = 16
+	prSetNoNewPrivs = 38
+	prGetNoNewPrivs = 39
+	prSetVMA        = 0x53564d41
+)
+
+// Process flags prctl sets and reads back. Capabilities are not modelled
+// (the program is root or not, sys_cred.go), so the flags change nothing
+// else; Go sets keep-caps on every thread at once (AllThreadsSyscall), so
+// one flag per process answers as Linux's per-thread ones would.
+var (
+	keepCaps   bool
+	noNewPrivs bool
+	dumpable   = true
 )
 
 func sysPrctl(op, arg uint64) uint64 {
 	switch op {
 	case prSetName, prSetVMA, prSetPdeathsig:
+		return 0
+	case prGetKeepcaps:
+		return b2u(keepCaps)
+	case prSetKeepcaps:
+		if arg > 1 {
+			return errno(eINVAL)
+		}
+		keepCaps = arg == 1
+		return 0
+	case prGetDumpable:
+		return b2u(dumpable)
+	case prSetDumpable:
+		if arg > 1 {
+			return errno(eINVAL)
+		}
+		dumpable = arg == 1
+		return 0
+	case prGetNoNewPrivs:
+		return b2u(noNewPrivs)
+	case prSetNoNewPrivs: // one way: it can be set, never cleared
+		if arg != 1 {
+			return errno(eINVAL)
+		}
+		noNewPrivs = true
 		return 0
 	case prGetName:
 		if !userOK(uintptr(arg), 16, true) {
@@ -68,6 +109,13 @@ func sysPrctl(op, arg uint64) uint64 {
 		return 0
 	}
 	return errno(eINVAL)
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // sysGetrandom fills the buffer from the CPU's hardware generator. It never

@@ -109,6 +109,24 @@ func TestCredentials(t *testing.T) {
 	runGuest(t, invocation{}, nil, "creds").want(t, 0, []string{credsWant}, nil)
 }
 
+// prctlWant is what the guest's prctl mode prints on Linux, run as root on
+// the host (built without cgo, so AllThreadsSyscall works).
+const prctlWant = "" +
+	"keepcaps 0\n" +
+	"set keepcaps 1: <nil> 1\n" +
+	"set keepcaps 2: invalid argument 1\n" +
+	"keepcaps 0 on all threads: true 0\n" +
+	"dumpable 1 set 0: <nil> 0\n" +
+	"set no_new_privs 0: invalid argument\n" +
+	"set no_new_privs 1: <nil> 1\n"
+
+// TestPrctl: the flags prctl keeps read back as Linux's do.
+func TestPrctl(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	runGuest(t, invocation{}, nil, "prctl").want(t, 0, []string{prctlWant}, nil)
+}
+
 // interfacesWant is what the guest's interfaces mode prints, on QEMU's
 // user network or gobi's (10.0.2.15/24 from DHCP), after the card's line;
 // with -net none only the first line and the loopback addresses.

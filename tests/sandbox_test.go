@@ -88,6 +88,9 @@ func TestSandboxRuntime(t *testing.T) {
 	t.Run("creds", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "creds").want(t, 0, []string{credsWant}, nil)
 	})
+	t.Run("prctl", func(t *testing.T) {
+		runSandbox(t, invocation{}, nil, "prctl").want(t, 0, []string{prctlWant}, nil)
+	})
 	t.Run("interfaces", func(t *testing.T) {
 		r := runSandbox(t, invocation{}, nil, "interfaces")
 		r.want(t, 0, append(interfacesWant, "2 eth0 mtu 1500 mac \""), nil)

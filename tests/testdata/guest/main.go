@@ -35,6 +35,7 @@ func main() {
 		"badptr":     badPointer,
 		"allthreads": allThreads,
 		"creds":      creds,
+		"prctl":      prctlFlags,
 		"interfaces": interfaces,
 	}
 	mode, ok := modes[os.Args[1]]
@@ -213,6 +214,30 @@ func creds([]string) {
 	show("setgroups again", syscall.Setgroups(nil))
 	fmt.Println("getuid", syscall.Getuid(), "geteuid", syscall.Geteuid(), "getgid", syscall.Getgid())
 	fmt.Println("getppid", os.Getppid())
+}
+
+// prctlFlags sets and reads back the process flags prctl(2) keeps, one
+// of them on every thread at once, as syscall.AllThreadsSyscall does.
+func prctlFlags([]string) {
+	const getDumpable, setDumpable, getKeepcaps, setKeepcaps, setNoNewPrivs, getNoNewPrivs = 3, 4, 7, 8, 38, 39
+	get := func(op uintptr) uintptr {
+		r, _, _ := syscall.RawSyscall(syscall.SYS_PRCTL, op, 0, 0)
+		return r
+	}
+	set := func(op, v uintptr) error {
+		if _, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, op, v, 0); e != 0 {
+			return e
+		}
+		return nil
+	}
+	fmt.Println("keepcaps", get(getKeepcaps))
+	fmt.Println("set keepcaps 1:", set(setKeepcaps, 1), get(getKeepcaps))
+	fmt.Println("set keepcaps 2:", set(setKeepcaps, 2), get(getKeepcaps))
+	_, _, e := syscall.AllThreadsSyscall(syscall.SYS_PRCTL, setKeepcaps, 0, 0)
+	fmt.Println("keepcaps 0 on all threads:", e == 0, get(getKeepcaps))
+	fmt.Println("dumpable", get(getDumpable), "set 0:", set(setDumpable, 0), get(getDumpable))
+	fmt.Println("set no_new_privs 0:", set(setNoNewPrivs, 0))
+	fmt.Println("set no_new_privs 1:", set(setNoNewPrivs, 1), get(getNoNewPrivs))
 }
 
 // interfaces lists the interfaces and addresses as net.Interfaces and
