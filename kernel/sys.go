@@ -111,9 +111,11 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 	case 266:
 		return sysSymlinkat(a[0], a[1], a[2])
 	case 21: // access
-		return sysFaccessat(atFDCWD, a[0], a[1])
-	case 269, 439:
-		return sysFaccessat(a[0], a[1], a[2])
+		return sysFaccessat(atFDCWD, a[0], a[1], 0)
+	case 269: // faccessat: no flags argument
+		return sysFaccessat(a[0], a[1], a[2], 0)
+	case 439: // faccessat2
+		return sysFaccessat(a[0], a[1], a[2], a[3])
 	case 90: // chmod
 		return sysFchmodat(atFDCWD, a[0], a[1], 0)
 	case 268:
@@ -194,6 +196,8 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 	// Identity and limits.
 	case 63:
 		return sysUname(a[0])
+	case 125:
+		return sysCapget(a[0], a[1])
 	case 110: // getppid: the program has no parent it can see, which Linux
 		// answers with 0 (a parent outside the caller's PID namespace).
 		return 0

@@ -150,3 +150,62 @@ func sysSetgroups(size, list uint64) uint64 {
 	nGroups = int(size)
 	return 0
 }
+
+// Capabilities (capabilities(7)) follow the user IDs rather than being kept
+// apart: root's effective set is every capability and anyone else's is
+// empty, and the permitted set is full while any of the real, effective or
+// saved user IDs is 0, as Linux leaves them after the ID changes above (the
+// keep-caps flag aside). capset is not offered.
+const (
+	capVersion1 = 0x19980330 // one 32-bit word per set
+	capVersion2 = 0x20071026 // two words per set
+	capVersion3 = 0x20080522 // two words per set, the one to use
+	capLast     = 40         // CAP_CHECKPOINT_RESTORE, the last in Linux 6.1
+)
+
+// sysCapget is capget(2): hdr is {version u32, pid i32}; data receives one
+// {effective, permitted, inheritable u32} per word of the version.
+func sysCapget(hdr, data uint64) uint64 {
+	if !userOK(uintptr(hdr), 8, true) {
+		return errno(eFAULT)
+	}
+	h := bytesAt(uintptr(hdr), 8)
+	words := 2
+	switch get32(h) {
+	case capVersion1:
+		words = 1
+	case capVersion2, capVersion3:
+	default:
+		put32(h, capVersion3) // the caller learns the version to use
+		if data == 0 {
+			return 0
+		}
+		return errno(eINVAL)
+	}
+	if p := int32(get32(h[4:])); p < 0 {
+		return errno(eINVAL)
+	} else if p != 0 && uint64(p) != pid {
+		return errno(eSRCH)
+	}
+	if data == 0 {
+		return 0
+	}
+	if !userOK(uintptr(data), uintptr(12*words), true) {
+		return errno(eFAULT)
+	}
+	d := bytesAt(uintptr(data), 12*words)
+	all := [2]uint32{^uint32(0), 1<<(capLast-31) - 1}
+	for w := 0; w < words; w++ {
+		var eff, perm uint32
+		if uids.eff == 0 {
+			eff = all[w]
+		}
+		if uids.real == 0 || uids.eff == 0 || uids.saved == 0 {
+			perm = all[w]
+		}
+		put32(d[12*w:], eff)
+		put32(d[12*w+4:], perm)
+		put32(d[12*w+8:], 0)
+	}
+	return 0
+}

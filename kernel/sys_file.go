@@ -224,12 +224,15 @@ func sysSymlinkat(target, dirfd, path uint64) uint64 {
 	return errnoOf(memfs.Symlink(t, d, p))
 }
 
-func sysFaccessat(dirfd, path, mode uint64) uint64 {
+func sysFaccessat(dirfd, path, mode, flags uint64) uint64 {
 	d, p, r := pathArgs(dirfd, path)
 	if r != 0 {
 		return r
 	}
-	return errnoOf(memfs.Access(d, p, uint32(mode), 0))
+	if flags > 0xffffffff {
+		return errno(eINVAL)
+	}
+	return errnoOf(memfs.Access(d, p, uint32(mode), int(flags)))
 }
 
 func sysFchmodat(dirfd, path, mode, flags uint64) uint64 {

@@ -85,19 +85,20 @@ func TestAllThreadsSyscall(t *testing.T) {
 }
 
 // credsWant is what the guest's creds mode prints on Linux, run as root
-// on the host: root sets groups and IDs, gives root up for good, and is then
-// refused both. The last line is Linux's answer for a process whose parent
-// it cannot see (the first process of a PID namespace): the program has no
-// parent.
+// on the host as the first process of a new PID namespace (`unshare -p -f
+// --mount-proc`): root sets groups and IDs, gives root up for good, and is
+// then refused both; CAP_SETUID leaves the effective set with the effective
+// ID and the permitted set with the last ID that was 0; and the program has
+// no parent it can see.
 const credsWant = "" +
-	"start: <nil> uid [0 0 0] gid [0 0 0] groups []\n" +
-	"setgroups: <nil> uid [0 0 0] gid [0 0 0] groups [10 20]\n" +
-	"setresgid: <nil> uid [0 0 0] gid [100 100 100] groups [10 20]\n" +
-	"seteuid: <nil> uid [0 1000 0] gid [100 100 100] groups [10 20]\n" +
-	"seteuid back: <nil> uid [0 0 0] gid [100 100 100] groups [10 20]\n" +
-	"setuid: <nil> uid [65534 65534 65534] gid [100 100 100] groups [10 20]\n" +
-	"setuid root: operation not permitted uid [65534 65534 65534] gid [100 100 100] groups [10 20]\n" +
-	"setgroups again: operation not permitted uid [65534 65534 65534] gid [100 100 100] groups [10 20]\n" +
+	"start: <nil> uid [0 0 0] gid [0 0 0] groups [] setuid cap 1/1\n" +
+	"setgroups: <nil> uid [0 0 0] gid [0 0 0] groups [10 20] setuid cap 1/1\n" +
+	"setresgid: <nil> uid [0 0 0] gid [100 100 100] groups [10 20] setuid cap 1/1\n" +
+	"seteuid: <nil> uid [0 1000 0] gid [100 100 100] groups [10 20] setuid cap 0/1\n" +
+	"seteuid back: <nil> uid [0 0 0] gid [100 100 100] groups [10 20] setuid cap 1/1\n" +
+	"setuid: <nil> uid [65534 65534 65534] gid [100 100 100] groups [10 20] setuid cap 0/0\n" +
+	"setuid root: operation not permitted uid [65534 65534 65534] gid [100 100 100] groups [10 20] setuid cap 0/0\n" +
+	"setgroups again: operation not permitted uid [65534 65534 65534] gid [100 100 100] groups [10 20] setuid cap 0/0\n" +
 	"getuid 65534 geteuid 65534 getgid 100\n" +
 	"getppid 0\n"
 

@@ -202,7 +202,12 @@ func creds([]string) {
 			syscall.RawSyscall(nr, uintptr(unsafe.Pointer(&ids[0])), uintptr(unsafe.Pointer(&ids[1])), uintptr(unsafe.Pointer(&ids[2])))
 		}
 		groups, _ := syscall.Getgroups()
-		fmt.Printf("%s: %v uid %v gid %v groups %v\n", step, err, u, g, groups)
+		// CAP_SETUID (7) in the effective and permitted sets (capget(2),
+		// version 3).
+		hdr := [2]uint32{0x20080522, 0}
+		var data [6]uint32
+		syscall.RawSyscall(syscall.SYS_CAPGET, uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&data)), 0)
+		fmt.Printf("%s: %v uid %v gid %v groups %v setuid cap %v/%v\n", step, err, u, g, groups, data[0]>>7&1, data[1]>>7&1)
 	}
 	show("start", nil)
 	show("setgroups", syscall.Setgroups([]int{10, 20}))
