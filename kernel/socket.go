@@ -24,10 +24,11 @@ const (
 	sockNonblock  = 0x800
 	sockCloexec   = 0x80000
 
-	msgPeek     = 0x2
-	msgDontwait = 0x40
-	msgNosignal = 0x4000
-	msgTrunc    = 0x20
+	msgPeek        = 0x2
+	msgDontwait    = 0x40
+	msgNosignal    = 0x4000
+	msgTrunc       = 0x20
+	msgCmsgCloexec = 0x40000000
 
 	ephemeralLo = 32768
 	ephemeralHi = 60999

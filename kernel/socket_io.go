@@ -213,6 +213,9 @@ func sockRecv(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
 		n = s.rx.read(b[:n], dgramHdr, true)
 		if !peek {
 			s.rx.drop(dgramHdr + size)
+			if s.peer >= 0 {
+				objectChanged(fdSocket, s.peer) // the other of the pair has room again
+			}
 		}
 		if flags&msgTrunc != 0 {
 			return uint64(size)
@@ -265,7 +268,11 @@ func sockReadiness(k int) uint32 {
 			r |= epollIn
 		}
 	case s.typ == sockDgram:
-		r |= epollOut
+		// One of a socket pair is writable while its peer has room; any
+		// other datagram socket always is.
+		if s.peer < 0 || ringSize-sockets[s.peer].rx.n > dgramHdr {
+			r |= epollOut
+		}
 		if s.rx.n > 0 {
 			r |= epollIn
 		}
@@ -468,7 +475,15 @@ func msgTransfer(fd, msg, flags, nr uint64, send bool) uint64 {
 		if name != 0 {
 			lenp = msg + 8
 		}
-		res = sockRecv(k, dgramScratch[:total], flags, name, lenp, nr)
+		// A datagram's (or a record's) whole size tells whether it was
+		// cut (MSG_TRUNC in msg_flags); the call returns it only if asked
+		// to.
+		dgram := sockets[k].typ == sockDgram || sockets[k].typ == sockSeqpacket
+		rflags := flags
+		if dgram {
+			rflags |= msgTrunc
+		}
+		res = sockRecv(k, dgramScratch[:total], rflags, name, lenp, nr)
 		if int64(res) >= 0 && res != noReturn {
 			put64(m[40:], 0) // no control messages
 			n, off := int(res), 0
@@ -479,7 +494,16 @@ func msgTransfer(fd, msg, flags, nr uint64, send bool) uint64 {
 				v := ptr[[2]uint64](uintptr(iov + j*16))
 				off += copy(bytesAt(uintptr(v[0]), int(v[1])), dgramScratch[off:n])
 			}
-			put32(m[48:], 0)
+			// Linux hands MSG_CMSG_CLOEXEC back in msg_flags
+			// (net/socket.c, ___sys_recvmsg).
+			mflags := uint32(flags & msgCmsgCloexec)
+			if dgram && int(res) > total {
+				mflags |= msgTrunc
+			}
+			if dgram && flags&msgTrunc == 0 {
+				res = uint64(n)
+			}
+			put32(m[48:], mflags)
 		}
 	}
 	return res
@@ -519,7 +543,7 @@ func sysSocketpair(family, typ, proto, sv uint64) uint64 {
 		return errno(eOPNOTSUPP)
 	}
 	t := typ & sockTypeMask
-	if t != sockStream {
+	if t != sockStream && t != sockDgram && t != sockSeqpacket {
 		return errno(eOPNOTSUPP)
 	}
 	if !userOK(uintptr(sv), 8, true) {

@@ -208,9 +208,16 @@ func unixDgramSend(k int, b []byte, addr, addrlen uint64) uint64 {
 	if len(b) > ringSize-dgramHdr {
 		return errno(eMSGSIZE)
 	}
-	j := unixFind(&dst, sockDgram)
-	if j < 0 {
-		return unixMissing(&dst)
+	j := -1
+	switch {
+	case addr == 0 && s.peer >= 0: // one of a socket pair
+		j = int(s.peer)
+	case addr == 0 && s.peerGone: // the other of the pair was closed
+		return errno(eCONNREFUSED)
+	default:
+		if j = unixFind(&dst, sockDgram); j < 0 {
+			return unixMissing(&dst)
+		}
 	}
 	o := &sockets[j]
 	if ringSize-o.rx.n < dgramHdr+len(b) {

@@ -121,6 +121,26 @@ const prctlWant = "" +
 	"set no_new_privs 0: invalid argument\n" +
 	"set no_new_privs 1: <nil> 1\n"
 
+// msgFlagsWant is what the guest's msgflags mode prints on Linux: UDP and
+// unix datagram and record (SOCK_SEQPACKET) socket pairs.
+const msgFlagsWant = "" +
+	"udp: n 10 trunc true cloexec false <nil>\n" +
+	"udp: n 5 trunc false cloexec false <nil>\n" +
+	"unix 2, MSG_TRUNC: n 50 trunc true <nil>\n" +
+	"unix 2, MSG_CMSG_CLOEXEC: n 5 flags 0x40000000 <nil>\n" +
+	"unix 2, closed: write connection refused read -1 resource temporarily unavailable\n" +
+	"unix 5, MSG_TRUNC: n 50 trunc true <nil>\n" +
+	"unix 5, MSG_CMSG_CLOEXEC: n 5 flags 0x40000000 <nil>\n" +
+	"unix 5, closed: write broken pipe read 0 <nil>\n"
+
+// TestMsgFlags: recvmsg reports a cut datagram in msg_flags, and datagram
+// and record socket pairs behave as Linux's, also once one end is closed.
+func TestMsgFlags(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	runGuest(t, invocation{}, nil, "msgflags").want(t, 0, []string{msgFlagsWant}, nil)
+}
+
 // TestPrctl: the flags prctl keeps read back as Linux's do.
 func TestPrctl(t *testing.T) {
 	needQEMU(t)

@@ -36,6 +36,7 @@ func main() {
 		"allthreads": allThreads,
 		"creds":      creds,
 		"prctl":      prctlFlags,
+		"msgflags":   msgFlags,
 		"interfaces": interfaces,
 	}
 	mode, ok := modes[os.Args[1]]
@@ -243,6 +244,50 @@ func prctlFlags([]string) {
 	fmt.Println("dumpable", get(getDumpable), "set 0:", set(setDumpable, 0), get(getDumpable))
 	fmt.Println("set no_new_privs 0:", set(setNoNewPrivs, 0))
 	fmt.Println("set no_new_privs 1:", set(setNoNewPrivs, 1), get(getNoNewPrivs))
+}
+
+// msgFlags reads datagrams with recvmsg into buffers too small for them
+// and prints what msg_flags says, over UDP on the loopback and over a unix
+// socket pair.
+func msgFlags([]string) {
+	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		fmt.Println("listen:", err)
+		os.Exit(1)
+	}
+	c, err := net.DialUDP("udp", nil, pc.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		fmt.Println("dial:", err)
+		os.Exit(1)
+	}
+	c.Write(make([]byte, 100))
+	c.Write(make([]byte, 5))
+	buf := make([]byte, 10)
+	for range 2 {
+		n, _, flags, _, err := pc.ReadMsgUDP(buf, nil)
+		fmt.Printf("udp: n %d trunc %v cloexec %v %v\n", n, flags&syscall.MSG_TRUNC != 0, flags&syscall.MSG_CMSG_CLOEXEC != 0, err)
+	}
+	for _, typ := range []int{syscall.SOCK_DGRAM, syscall.SOCK_SEQPACKET} {
+		fds, err := syscall.Socketpair(syscall.AF_UNIX, typ, 0)
+		if err != nil {
+			fmt.Println("socketpair:", err)
+			os.Exit(1)
+		}
+		syscall.Write(fds[0], make([]byte, 50))
+		n, _, flags, _, err := syscall.Recvmsg(fds[1], buf, nil, syscall.MSG_TRUNC)
+		fmt.Printf("unix %d, MSG_TRUNC: n %d trunc %v %v\n", typ, n, flags&syscall.MSG_TRUNC != 0, err)
+		syscall.Write(fds[0], make([]byte, 5))
+		n, _, flags, _, err = syscall.Recvmsg(fds[1], buf, nil, syscall.MSG_CMSG_CLOEXEC)
+		fmt.Printf("unix %d, MSG_CMSG_CLOEXEC: n %d flags %#x %v\n", typ, n, flags, err)
+		// The pair's other end closed: a datagram is refused, a record
+		// meets a broken pipe, and only the record reader sees the end.
+		syscall.Close(fds[1])
+		_, err = syscall.Write(fds[0], []byte("x"))
+		syscall.SetNonblock(fds[0], true)
+		n, rerr := syscall.Read(fds[0], buf)
+		fmt.Printf("unix %d, closed: write %v read %d %v\n", typ, err, n, rerr)
+		syscall.Close(fds[0])
+	}
 }
 
 // interfaces lists the interfaces and addresses as net.Interfaces and
