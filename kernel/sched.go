@@ -30,6 +30,7 @@ func fastReturn() bool {
 func schedule() {
 	needResched = false
 	now := nanotime()
+	account(cur, now) // interval timers (itimer.go)
 	checkDeadlines(now)
 	next := idleTID
 	for k := 1; k <= maxThreads; k++ {
@@ -50,6 +51,9 @@ func schedule() {
 		deliverSignals(next) // a fatal signal powers off and never returns
 	}
 	deadline := sliceEnd
+	if d := itimerDeadline(next, now); d != 0 && d < deadline {
+		deadline = d
+	}
 	for i := 1; i < maxThreads; i++ {
 		t := &threads[i]
 		if t.state == tsBlocked && t.deadline != 0 && t.deadline < deadline {

@@ -60,6 +60,12 @@ func platformSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
 		return sysClockGetres(a[0], a[1]), true
 	case 35:
 		return sysNanosleep(i, a[0], a[1]), true
+	case 36:
+		return sysGetitimer(a[0], a[1]), true
+	case 38:
+		return sysSetitimer(a[0], a[1], a[2]), true
+	case 37:
+		return sysAlarm(a[0]), true
 	case 230:
 		return sysClockNanosleep(i, a[0], a[1], a[2], a[3]), true
 

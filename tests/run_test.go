@@ -141,6 +141,21 @@ func TestMsgFlags(t *testing.T) {
 	runGuest(t, invocation{}, nil, "msgflags").want(t, 0, []string{msgFlagsWant}, nil)
 }
 
+// itimersWant is what the guest's itimers mode prints, on Linux too.
+const itimersWant = "" +
+	"samples >= 5: true hog named: true\n" +
+	"setitimer: true armed: true\n" +
+	"SIGALRM after >= 50ms: true\n" +
+	"disarmed after: true\n"
+
+// TestItimers: runtime/pprof's CPU profile has samples, naming the function
+// that used the CPU (ITIMER_PROF), and ITIMER_REAL sends SIGALRM once.
+func TestItimers(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	runGuest(t, invocation{}, nil, "itimers").want(t, 0, []string{itimersWant}, nil)
+}
+
 // TestPrctl: the flags prctl keeps read back as Linux's do.
 func TestPrctl(t *testing.T) {
 	needQEMU(t)

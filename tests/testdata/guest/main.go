@@ -3,7 +3,10 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -12,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 	"unsafe"
@@ -37,6 +41,7 @@ func main() {
 		"creds":      creds,
 		"prctl":      prctlFlags,
 		"msgflags":   msgFlags,
+		"itimers":    itimers,
 		"interfaces": interfaces,
 	}
 	mode, ok := modes[os.Args[1]]
@@ -288,6 +293,117 @@ func msgFlags([]string) {
 		fmt.Printf("unix %d, closed: write %v read %d %v\n", typ, err, n, rerr)
 		syscall.Close(fds[0])
 	}
+}
+
+// itimers profiles a CPU-bound function with runtime/pprof, which samples
+// on setitimer(ITIMER_PROF), and waits for SIGALRM from ITIMER_REAL.
+func itimers([]string) {
+	var prof bytes.Buffer
+	if err := pprof.StartCPUProfile(&prof); err != nil {
+		fmt.Println("profile:", err)
+		os.Exit(1)
+	}
+	hog(400 * time.Millisecond)
+	pprof.StopCPUProfile()
+	zr, err := gzip.NewReader(&prof)
+	if err != nil {
+		fmt.Println("profile:", err)
+		os.Exit(1)
+	}
+	raw, _ := io.ReadAll(zr)
+	// The function names are in the profile's string table.
+	fmt.Println("samples >= 5:", profileSamples(raw) >= 5, "hog named:", bytes.Contains(raw, []byte("main.hog")))
+
+	alarms := make(chan os.Signal, 1)
+	signal.Notify(alarms, syscall.SIGALRM)
+	// struct itimerval: interval 0, value 50 ms.
+	set := [4]int64{0, 0, 0, 50_000}
+	var got [4]int64
+	start := time.Now()
+	_, _, e := syscall.RawSyscall(syscall.SYS_SETITIMER, 0, uintptr(unsafe.Pointer(&set)), 0)
+	syscall.RawSyscall(syscall.SYS_GETITIMER, 0, uintptr(unsafe.Pointer(&got)), 0)
+	fmt.Println("setitimer:", e == 0, "armed:", got[2]*1_000_000+got[3] > 0 && got[2]*1_000_000+got[3] <= 50_000)
+	select {
+	case <-alarms:
+		fmt.Println("SIGALRM after >= 50ms:", time.Since(start) >= 50*time.Millisecond)
+	case <-time.After(10 * time.Second):
+		fmt.Println("no SIGALRM")
+	}
+	syscall.RawSyscall(syscall.SYS_GETITIMER, 0, uintptr(unsafe.Pointer(&got)), 0)
+	fmt.Println("disarmed after:", got == [4]int64{})
+}
+
+var hogSink uint64
+
+// hog keeps the CPU busy for d.
+func hog(d time.Duration) {
+	for start := time.Now(); time.Since(start) < d; {
+		for i := 0; i < 10000; i++ {
+			hogSink = hogSink*6364136223846793005 + 1442695040888963407
+		}
+	}
+}
+
+// protoFields calls fn with the value of each top-level varint field and
+// the bytes of each length-delimited one in a protocol buffer message.
+func protoFields(b []byte, fn func(num, v uint64, data []byte)) {
+	for len(b) > 0 {
+		key, k := binary.Uvarint(b)
+		if k <= 0 {
+			return
+		}
+		b = b[k:]
+		switch key & 7 {
+		case 0: // varint
+			v, m := binary.Uvarint(b)
+			if m <= 0 {
+				return
+			}
+			fn(key>>3, v, nil)
+			k = m
+		case 1: // 64-bit
+			k = 8
+		case 2: // length-delimited
+			l, m := binary.Uvarint(b)
+			if m <= 0 || uint64(len(b)-m) < l {
+				return
+			}
+			fn(key>>3, 0, b[m:m+int(l)])
+			k = m + int(l)
+		case 5: // 32-bit
+			k = 4
+		default:
+			return
+		}
+		if k > len(b) {
+			return
+		}
+		b = b[k:]
+	}
+}
+
+// profileSamples adds up the first value (the sample count) of every
+// sample in a CPU profile (profile.proto: Profile.sample is field 2,
+// Sample.value field 2, packed or not).
+func profileSamples(raw []byte) uint64 {
+	var total uint64
+	protoFields(raw, func(num, _ uint64, sample []byte) {
+		if num != 2 || sample == nil {
+			return
+		}
+		first := true
+		protoFields(sample, func(num, v uint64, packed []byte) {
+			if num != 2 || !first {
+				return
+			}
+			first = false
+			if packed != nil {
+				v, _ = binary.Uvarint(packed)
+			}
+			total += v
+		})
+	})
+	return total
 }
 
 // interfaces lists the interfaces and addresses as net.Interfaces and
