@@ -58,6 +58,9 @@ var hostRules = [...]hostRule{
 	{nr: 24}, // sched_yield
 	{nr: 28}, // madvise
 	{nr: 35}, // nanosleep
+	{nr: 36}, // getitimer
+	{nr: 37}, // alarm
+	{nr: 38, check: checkIn, arg: 0, vals: [4]uint32{0, 1, 2}, nvals: 3}, // setitimer
 	{nr: 39}, // getpid
 	{nr: 56, check: check64, arg: 0, vals: [4]uint32{goCloneFlags}}, // clone
 	{nr: 60},                          // exit

@@ -88,6 +88,9 @@ func TestSandboxRuntime(t *testing.T) {
 	t.Run("creds", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "creds").want(t, 0, []string{credsWant}, nil)
 	})
+	t.Run("itimers", func(t *testing.T) {
+		runSandbox(t, invocation{}, nil, "itimers").want(t, 0, []string{itimersWant}, nil)
+	})
 	t.Run("msgflags", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "msgflags").want(t, 0, []string{msgFlagsWant}, nil)
 	})
