@@ -111,10 +111,11 @@ func setupPaging() {
 	writeCR3(uint64(pml4))
 }
 
-// mapImage maps the image's PT_LOAD segments with their permissions, reading
-// the ELF and program headers that the loader left in memory at lo
-// (ELF-64 Object File Format §3-4). It returns the end of the image.
-func mapImage(lo uintptr) uintptr {
+// imageSegments calls fn for each of the image's PT_LOAD segments, page
+// aligned, with its file offset and ELF flags (PF_X 1, PF_W 2, PF_R 4),
+// reading the ELF and program headers that the loader left in memory at lo
+// (ELF-64 Object File Format §3-4).
+func imageSegments(lo uintptr, fn func(start, end, off uintptr, pflags uint32)) {
 	eh := bytesAt(lo, 64)
 	if get32(eh[0:]) != 0x464c457f {
 		fatal("boot: ELF header not found below the text")
@@ -122,15 +123,22 @@ func mapImage(lo uintptr) uintptr {
 	phoff := uintptr(get64(eh[32:]))
 	phentsize := uintptr(get16(eh[54:]))
 	phnum := int(get16(eh[56:]))
-	hi := lo
 	for i := 0; i < phnum; i++ {
 		ph := bytesAt(lo+phoff+uintptr(i)*phentsize, 56)
 		if get32(ph[0:]) != 1 { // PT_LOAD
 			continue
 		}
-		pflags := get32(ph[4:])
 		start := uintptr(get64(ph[16:])) &^ (pageSize - 1)
 		end := (uintptr(get64(ph[16:])+get64(ph[40:])) + pageSize - 1) &^ (pageSize - 1)
+		fn(start, end, uintptr(get64(ph[8:]))&^(pageSize-1), get32(ph[4:]))
+	}
+}
+
+// mapImage maps the image's segments with their permissions and returns
+// the end of the image.
+func mapImage(lo uintptr) uintptr {
+	hi := lo
+	imageSegments(lo, func(start, end, _ uintptr, pflags uint32) {
 		flags := uint64(ptePresent)
 		if pflags&2 != 0 { // PF_W
 			flags |= pteWrite
@@ -144,7 +152,7 @@ func mapImage(lo uintptr) uintptr {
 		if end > hi {
 			hi = end
 		}
-	}
+	})
 	if e := (imageEnd() + pageSize - 1) &^ (pageSize - 1); e > hi {
 		for va := hi; va < e; va += pageSize {
 			mapPage(va, va, ptePresent|pteWrite|pteNX)

@@ -69,6 +69,7 @@ func sysOpenat(dirfd, path, flags, mode uint64) uint64 {
 	if r != 0 {
 		return r
 	}
+	refreshProc(p)
 	fd := allocFD(0)
 	if fd < 0 {
 		return errno(eMFILE)

@@ -156,6 +156,14 @@ func TestItimers(t *testing.T) {
 	runGuest(t, invocation{}, nil, "itimers").want(t, 0, []string{itimersWant}, nil)
 }
 
+// TestProcMaps: /proc/self/maps shows the program's code in an executable
+// mapping named as /proc/self/exe is, and its heap in a writable one.
+func TestProcMaps(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	runGuest(t, invocation{}, nil, "procmaps").want(t, 0, []string{"code in r-xp true heap in rw-p true\n"}, nil)
+}
+
 // TestPrctl: the flags prctl keeps read back as Linux's do.
 func TestPrctl(t *testing.T) {
 	needQEMU(t)

@@ -14,8 +14,11 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"reflect"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 	"unsafe"
@@ -42,6 +45,7 @@ func main() {
 		"prctl":      prctlFlags,
 		"msgflags":   msgFlags,
 		"itimers":    itimers,
+		"procmaps":   procMaps,
 		"interfaces": interfaces,
 	}
 	mode, ok := modes[os.Args[1]]
@@ -331,6 +335,42 @@ func itimers([]string) {
 	}
 	syscall.RawSyscall(syscall.SYS_GETITIMER, 0, uintptr(unsafe.Pointer(&got)), 0)
 	fmt.Println("disarmed after:", got == [4]int64{})
+}
+
+// procMaps finds the program's code and a heap object in /proc/self/maps:
+// the code in an r-xp mapping named as /proc/self/exe is, the object in an
+// anonymous rw-p one.
+func procMaps([]string) {
+	b, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		fmt.Println("maps:", err)
+		os.Exit(1)
+	}
+	exe, _ := os.Executable()
+	code := reflect.ValueOf(hog).Pointer()
+	obj := new([1 << 20]byte)
+	heap := uintptr(unsafe.Pointer(obj))
+	var text, data bool
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		f := strings.Fields(l)
+		var start, end uint64
+		if len(f) < 5 || !strings.Contains(f[0], "-") {
+			fmt.Printf("bad line %q\n", l)
+			continue
+		}
+		lo, hi, _ := strings.Cut(f[0], "-")
+		start, _ = strconv.ParseUint(lo, 16, 64)
+		end, _ = strconv.ParseUint(hi, 16, 64)
+		name := ""
+		if len(f) > 5 {
+			name = f[5]
+		}
+		in := func(a uintptr) bool { return uint64(a) >= start && uint64(a) < end }
+		text = text || in(code) && f[1] == "r-xp" && name == exe
+		data = data || in(heap) && f[1] == "rw-p"
+	}
+	runtime.KeepAlive(obj)
+	fmt.Println("code in r-xp", text, "heap in rw-p", data)
 }
 
 var hogSink uint64
