@@ -78,19 +78,11 @@ func sysPrctl(op, arg uint64) uint64 {
 	case prGetKeepcaps:
 		return b2u(keepCaps)
 	case prSetKeepcaps:
-		if arg > 1 {
-			return errno(eINVAL)
-		}
-		keepCaps = arg == 1
-		return 0
+		return setFlag(&keepCaps, arg)
 	case prGetDumpable:
 		return b2u(dumpable)
 	case prSetDumpable:
-		if arg > 1 {
-			return errno(eINVAL)
-		}
-		dumpable = arg == 1
-		return 0
+		return setFlag(&dumpable, arg)
 	case prGetNoNewPrivs:
 		return b2u(noNewPrivs)
 	case prSetNoNewPrivs: // one way: it can be set, never cleared
@@ -109,6 +101,15 @@ func sysPrctl(op, arg uint64) uint64 {
 		return 0
 	}
 	return errno(eINVAL)
+}
+
+// setFlag sets a prctl flag to arg, which must be 0 or 1.
+func setFlag(f *bool, arg uint64) uint64 {
+	if arg > 1 {
+		return errno(eINVAL)
+	}
+	*f = arg == 1
+	return 0
 }
 
 func b2u(b bool) uint64 {
