@@ -45,7 +45,7 @@ var (
 func account(i int, now int64) {
 	used := now - lastAccount
 	lastAccount = now
-	if i != idleTID && used > 0 {
+	if i != idleTID && threads[i].state != tsFree && used > 0 { // not a thread that just exited
 		for which, sig := range [3]int{itimerVirtual: sigVTALRM, itimerProf: sigPROF} {
 			t := &itimers[which]
 			if which == itimerReal || t.left == 0 {
