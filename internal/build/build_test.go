@@ -130,6 +130,33 @@ func TestBuildProgramInForeignModule(t *testing.T) {
 	}
 }
 
+// A program that loads time zones is told when its image has no zone
+// database, and not when it carries one (the timetzdata tag).
+func TestZoneNote(t *testing.T) {
+	if testing.Short() {
+		t.Skip("links whole images")
+	}
+	dir := writeModule(t, map[string]string{"main.go": "package main\n\nimport \"time\"\n\nfunc main() { time.LoadLocation(\"Europe/Paris\") }\n"})
+	const note = "has no zone database: import time/tzdata or build with -tags timetzdata"
+	for _, tags := range []string{"", "timetzdata"} {
+		var log bytes.Buffer
+		b, err := New(context.Background(), Options{Target: TargetQEMU, Log: &log, Tags: tags})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkgs, err := b.Resolve(context.Background(), []string{dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.BuildProgram(context.Background(), pkgs[0], filepath.Join(t.TempDir(), "img")); err != nil {
+			t.Fatalf("BuildProgram (tags %q): %v\nlog:\n%s", tags, err, &log)
+		}
+		if got := strings.Contains(log.String(), note); got != (tags == "") {
+			t.Errorf("tags %q: the build log says %q: %v, want %v\n%s", tags, note, got, tags == "", &log)
+		}
+	}
+}
+
 func TestBuildProgramRefusesLibrary(t *testing.T) {
 	b, _ := newBuilder(t, TargetHost)
 	pkgs, err := b.Resolve(context.Background(), []string{"strings"})

@@ -126,6 +126,9 @@ func (b *Builder) BuildProgram(ctx context.Context, p *Package, out string) erro
 	if err := b.goCmd(ctx, p, "build", o, out); err != nil {
 		return err
 	}
+	if note := zoneNote(out); note != "" {
+		b.logf("%s", note)
+	}
 	return b.finish(out)
 }
 
