@@ -33,6 +33,7 @@ const (
 	eAFNOSUPPORT    = 97
 	eADDRINUSE      = 98
 	eNOBUFS         = 105
+	eTOOMANYREFS    = 109
 	eADDRNOTAVAIL   = 99
 	eNETUNREACH     = 101
 	eCONNRESET      = 104

@@ -78,6 +78,12 @@ func unref(fd int) {
 	e := fds[fd]
 	fds[fd] = fdEntry{}
 	dropInterest(fd)
+	release(e)
+}
+
+// release drops one reference to e's object, held by a descriptor or by a
+// message in flight (socket_rights.go).
+func release(e fdEntry) {
 	switch e.kind {
 	case fdFile:
 		memfs.Close(memfs.File(e.obj))

@@ -95,3 +95,7 @@ func sandboxSigprocmask(i int, how, set, old, size uint64) uint64 {
 // refreshProc makes no /proc files on open in the sandbox: its memory map
 // is the host process's, which the kernel does not track.
 func refreshProc(string) {}
+
+// processID is the program's process ID: the host's, which getpid (a host
+// call) returns too.
+func processID() uint64 { return hostPID }

@@ -29,6 +29,7 @@ const (
 	msgNosignal    = 0x4000
 	msgTrunc       = 0x20
 	msgCmsgCloexec = 0x40000000
+	msgCtrunc      = 0x8
 
 	ephemeralLo = 32768
 	ephemeralHi = 60999
@@ -83,7 +84,7 @@ type socket struct {
 	qn      int
 	qnext   int32
 	// Options a program may read back.
-	opts [8]int32
+	opts [9]int32
 
 	// AF_UNIX names (socket_unix.go): this socket's and its peer's.
 	uname unixName
@@ -671,6 +672,7 @@ func detachPeer(k int, reset bool) {
 
 func freeSocket(k int) {
 	s := &sockets[k]
+	dropPassed(k, true) // descriptors sent to it and never received
 	s.rx.free()
 	s.tx.free()
 	*s = socket{gen: s.gen}

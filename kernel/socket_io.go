@@ -8,7 +8,11 @@ type ring struct {
 	pages [ringPages]uintptr
 	head  int
 	n     int
+	total uint64 // bytes ever written: the stream position of the next one
 }
+
+// readPos is the stream position of the next byte to read.
+func (r *ring) readPos() uint64 { return r.total - uint64(r.n) }
 
 // write appends what fits of b and returns how much that was.
 func (r *ring) write(b []byte) int {
@@ -35,6 +39,7 @@ func (r *ring) write(b []byte) int {
 		r.n += c
 		w += c
 	}
+	r.total += uint64(w)
 	return w
 }
 
@@ -76,7 +81,7 @@ func (r *ring) free() {
 			r.pages[i] = 0
 		}
 	}
-	r.head, r.n = 0, 0
+	r.head, r.n, r.total = 0, 0, 0
 }
 
 const dgramHdr = 20 // [len u16][port u16][ip 16]
@@ -176,7 +181,17 @@ func dgramSend(k int, b []byte, addr, addrlen uint64) uint64 {
 	return uint64(len(b))
 }
 
+// sockRecv reads from socket k into b; descriptors in flight whose bytes
+// this read consumed are closed (socket_rights.go).
 func sockRecv(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
+	r := sockRecvData(k, b, flags, addr, lenp, nr)
+	if sockets[k].family == afUnix && int64(r) >= 0 && r != noReturn {
+		dropPassed(k, false)
+	}
+	return r
+}
+
+func sockRecvData(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
 	s := &sockets[k]
 	nonblock := s.nonblock || flags&msgDontwait != 0
 	peek := flags&msgPeek != 0
@@ -311,6 +326,7 @@ const (
 	soSndbuf     = 7
 	soRcvbuf     = 8
 	soKeepalive  = 9
+	soPasscred   = 16
 	soProtocol   = 38
 	soDomain     = 39
 	soAcceptconn = 30
@@ -328,9 +344,15 @@ func optSlot(level, name uint64) int {
 		return 0
 	case level == ipprotoTCP && name <= 7: // TCP_NODELAY .. TCP_KEEPCNT
 		return 1 + int(name)%7
+	case level == solSocket && name == soPasscred:
+		return optPasscred
 	}
 	return -1
 }
+
+// optPasscred is SO_PASSCRED's slot: a unix socket that has it set
+// receives the sender's credentials with every message (unix(7)).
+const optPasscred = 8
 
 func sysSetsockopt(fd, level, name, val, n uint64) uint64 {
 	k, r := sockOf(fd)
@@ -465,11 +487,40 @@ func msgTransfer(fd, msg, flags, nr uint64, send bool) uint64 {
 		total += int(v[1])
 	}
 	var res uint64
+	s := &sockets[k]
+	ctl, ctlLen := get64(m[32:]), get64(m[40:])
 	if send {
 		if name == 0 {
 			namelen = 0
 		}
+		// Descriptors go to the receiving socket with the position of
+		// the first byte sent (socket_rights.go).
+		var f flight
+		dest, pos := -1, uint64(0)
+		if s.family == afUnix {
+			has, r := parseControl(ctl, ctlLen, &f)
+			if r != 0 {
+				return r
+			}
+			if has {
+				if s.typ == sockDgram {
+					dest, _ = unixDgramPeer(k, name, namelen)
+				} else {
+					dest = int(s.peer)
+				}
+				if dest >= 0 {
+					pos = sockets[dest].rx.total
+				}
+				if !flightRoom() {
+					releaseFlight(&f)
+					return errno(eTOOMANYREFS)
+				}
+			}
+		}
 		res = sockSend(k, dgramScratch[:total], flags, name, namelen, nr)
+		if f.n > 0 && (int64(res) < 0 || res == noReturn || dest < 0 || !sendFlight(dest, pos, &f)) {
+			releaseFlight(&f) // not sent: the call fails or is run again
+		}
 	} else {
 		lenp := uint64(0)
 		if name != 0 {
@@ -478,14 +529,46 @@ func msgTransfer(fd, msg, flags, nr uint64, send bool) uint64 {
 		// A datagram's (or a record's) whole size tells whether it was
 		// cut (MSG_TRUNC in msg_flags); the call returns it only if asked
 		// to.
-		dgram := sockets[k].typ == sockDgram || sockets[k].typ == sockSeqpacket
+		dgram := s.typ == sockDgram || s.typ == sockSeqpacket
 		rflags := flags
 		if dgram {
 			rflags |= msgTrunc
 		}
+		// Descriptors in flight come with the bytes they were sent with,
+		// and a read stops short of the next message that has some.
+		var f flight
+		fi := -1
+		if s.family == afUnix && flags&msgPeek == 0 {
+			if fi = nextFlight(k); fi >= 0 {
+				rp := s.rx.readPos()
+				if flights[fi].pos == rp {
+					f, flights[fi] = flights[fi], flight{}
+					if nf := nextFlight(k); nf >= 0 && s.typ == sockStream {
+						total = min(total, int(flights[nf].pos-rp))
+					}
+				} else {
+					if s.typ == sockStream && flights[fi].pos > rp {
+						total = min(total, int(flights[fi].pos-rp))
+					}
+					fi = -1
+				}
+			}
+		}
 		res = sockRecv(k, dgramScratch[:total], rflags, name, lenp, nr)
+		if fi >= 0 && (int64(res) < 0 || res == noReturn) {
+			flights[fi] = f // not received: the call fails or is run again
+		}
 		if int64(res) >= 0 && res != noReturn {
-			put64(m[40:], 0) // no control messages
+			var ctlOut uint64
+			var ctlFlags uint32
+			if s.family == afUnix && s.opts[optPasscred] != 0 {
+				ctlOut, ctlFlags = receiveCreds(ctl, ctlLen)
+			}
+			if f.n > 0 {
+				out, fl := receiveFlight(&f, ctl+ctlOut, ctlLen-ctlOut, flags&msgCmsgCloexec != 0)
+				ctlOut, ctlFlags = ctlOut+out, ctlFlags|fl
+			}
+			put64(m[40:], ctlOut)
 			n, off := int(res), 0
 			if n > total {
 				n = total
@@ -496,7 +579,7 @@ func msgTransfer(fd, msg, flags, nr uint64, send bool) uint64 {
 			}
 			// Linux hands MSG_CMSG_CLOEXEC back in msg_flags
 			// (net/socket.c, ___sys_recvmsg).
-			mflags := uint32(flags & msgCmsgCloexec)
+			mflags := uint32(flags&msgCmsgCloexec) | ctlFlags
 			if dgram && int(res) > total {
 				mflags |= msgTrunc
 			}

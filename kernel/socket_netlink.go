@@ -116,7 +116,7 @@ func netlinkPortUsed(port uint32) bool {
 }
 
 func netlinkAutobind(k int) {
-	port := uint32(pid)
+	port := uint32(processID())
 	for netlinkPortUsed(port) {
 		port++
 	}

@@ -194,31 +194,14 @@ func unixMissing(u *unixName) uint64 {
 // slot and that slot's generation, so a sender that has since closed reads
 // as unnamed rather than as whoever took the slot.
 func unixDgramSend(k int, b []byte, addr, addrlen uint64) uint64 {
-	s := &sockets[k]
-	dst := s.rname
-	if addr != 0 {
-		u, r := readUnixAddr(addr, addrlen)
-		if r != 0 {
-			return r
-		}
-		dst = u
-	} else if s.state != ssConnected {
-		return errno(eDESTADDRREQ)
-	}
 	if len(b) > ringSize-dgramHdr {
 		return errno(eMSGSIZE)
 	}
-	j := -1
-	switch {
-	case addr == 0 && s.peer >= 0: // one of a socket pair
-		j = int(s.peer)
-	case addr == 0 && s.peerGone: // the other of the pair was closed
-		return errno(eCONNREFUSED)
-	default:
-		if j = unixFind(&dst, sockDgram); j < 0 {
-			return unixMissing(&dst)
-		}
+	j, r := unixDgramPeer(k, addr, addrlen)
+	if r != 0 {
+		return r
 	}
+	s := &sockets[k]
 	o := &sockets[j]
 	if ringSize-o.rx.n < dgramHdr+len(b) {
 		return errno(eAGAIN) // the receiver is full (unix datagrams are never dropped)
@@ -231,6 +214,33 @@ func unixDgramSend(k int, b []byte, addr, addrlen uint64) uint64 {
 	o.rx.write(b)
 	objectChanged(fdSocket, int32(j))
 	return uint64(len(b))
+}
+
+// unixDgramPeer finds the socket a datagram from k goes to: the one at
+// addr, or k's connected peer (the other of a socket pair, or the name k
+// connected to).
+func unixDgramPeer(k int, addr, addrlen uint64) (int, uint64) {
+	s := &sockets[k]
+	dst := s.rname
+	switch {
+	case addr != 0:
+		u, r := readUnixAddr(addr, addrlen)
+		if r != 0 {
+			return -1, r
+		}
+		dst = u
+	case s.state != ssConnected:
+		return -1, errno(eDESTADDRREQ)
+	case s.peer >= 0: // one of a socket pair
+		return int(s.peer), 0
+	case s.peerGone: // the other of the pair was closed
+		return -1, errno(eCONNREFUSED)
+	}
+	j := unixFind(&dst, sockDgram)
+	if j < 0 {
+		return -1, unixMissing(&dst)
+	}
+	return j, 0
 }
 
 // writeUnixSender names a datagram's sender from its record header.

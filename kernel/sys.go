@@ -234,9 +234,9 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 	case 116:
 		return sysSetgroups(a[0], a[1])
 	case 111, 121, 124: // getpgrp, getpgid, getsid
-		return pid
+		return processID()
 	case 112: // setsid
-		return pid
+		return processID()
 	case 97: // getrlimit
 		return sysPrlimit(0, a[0], 0, a[1])
 	case 302:

@@ -184,7 +184,7 @@ func sysCapget(hdr, data uint64) uint64 {
 	}
 	if p := int32(get32(h[4:])); p < 0 {
 		return errno(eINVAL)
-	} else if p != 0 && uint64(p) != pid {
+	} else if p != 0 && uint64(p) != processID() {
 		return errno(eSRCH)
 	}
 	if data == 0 {

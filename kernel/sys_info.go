@@ -27,7 +27,7 @@ const hostname = "gobi"
 // sysPrlimit reports the limits the guest actually has: as many files as the
 // fd table holds, an 8 MiB main stack, and otherwise none.
 func sysPrlimit(p, res, newLim, oldLim uint64) uint64 {
-	if p != 0 && p != pid {
+	if p != 0 && p != processID() {
 		return errno(eSRCH)
 	}
 	if oldLim != 0 {

@@ -6,6 +6,9 @@ package kernel
 // sockets the kernel shares with the sandbox: memory, threads, time and
 // signals, all served by this kernel itself, and the devices.
 
+// processID is the program's process ID: the VM runs one process, pid 1.
+func processID() uint64 { return pid }
+
 // platformID is what sysGobiPlatform reports.
 const platformID = platformVM
 

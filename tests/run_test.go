@@ -164,6 +164,19 @@ func TestProcMaps(t *testing.T) {
 	runGuest(t, invocation{}, nil, "procmaps").want(t, 0, []string{"code in r-xp true heap in rw-p true\n"}, nil)
 }
 
+// scmWant is what the guest's scm mode prints on Linux, run as root.
+const scmWant = "" +
+	"rights: n 1 fds 1 new true cloexec true ctrunc false; through the passed descriptor\n" +
+	"truncated: n 1 fds 2 ctrunc true <nil>\n" +
+	"creds: pid true uid 0 gid 0\n"
+
+// TestSCM: descriptors and credentials pass over unix sockets as on Linux.
+func TestSCM(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	runGuest(t, invocation{}, nil, "scm").want(t, 0, []string{scmWant}, nil)
+}
+
 // TestPrctl: the flags prctl keeps read back as Linux's do.
 func TestPrctl(t *testing.T) {
 	needQEMU(t)

@@ -88,6 +88,9 @@ func TestSandboxRuntime(t *testing.T) {
 	t.Run("creds", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "creds").want(t, 0, []string{credsWant}, nil)
 	})
+	t.Run("scm", func(t *testing.T) {
+		runSandbox(t, invocation{}, nil, "scm").want(t, 0, []string{scmWant}, nil)
+	})
 	t.Run("itimers", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "itimers").want(t, 0, []string{itimersWant}, nil)
 	})

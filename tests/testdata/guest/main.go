@@ -46,6 +46,7 @@ func main() {
 		"msgflags":   msgFlags,
 		"itimers":    itimers,
 		"procmaps":   procMaps,
+		"scm":        scm,
 		"interfaces": interfaces,
 	}
 	mode, ok := modes[os.Args[1]]
@@ -371,6 +372,77 @@ func procMaps([]string) {
 	}
 	runtime.KeepAlive(obj)
 	fmt.Println("code in r-xp", text, "heap in rw-p", data)
+}
+
+// scm passes descriptors (SCM_RIGHTS) and credentials (SCM_CREDENTIALS)
+// over unix socket pairs and prints what arrives.
+func scm([]string) {
+	fail := func(what string, err error) {
+		fmt.Println(what+":", err)
+		os.Exit(1)
+	}
+	sp, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		fail("socketpair", err)
+	}
+	var p [2]int
+	if err := syscall.Pipe(p[:]); err != nil {
+		fail("pipe", err)
+	}
+	// The pipe's write end goes over the socket with one byte; what
+	// arrives is a new descriptor for the same pipe.
+	if err := syscall.Sendmsg(sp[0], []byte("x"), syscall.UnixRights(p[1]), nil, 0); err != nil {
+		fail("sendmsg", err)
+	}
+	buf, oob := make([]byte, 8), make([]byte, syscall.CmsgSpace(4))
+	n, oobn, flags, _, err := syscall.Recvmsg(sp[1], buf, oob, syscall.MSG_CMSG_CLOEXEC)
+	if err != nil {
+		fail("recvmsg", err)
+	}
+	msgs, _ := syscall.ParseSocketControlMessage(oob[:oobn])
+	var got []int
+	if len(msgs) == 1 {
+		got, _ = syscall.ParseUnixRights(&msgs[0])
+	}
+	cloexec := false
+	if len(got) == 1 {
+		fl, _, _ := syscall.Syscall(syscall.SYS_FCNTL, uintptr(got[0]), syscall.F_GETFD, 0)
+		cloexec = fl&syscall.FD_CLOEXEC != 0
+		syscall.Write(got[0], []byte("through the passed descriptor"))
+		m, _ := syscall.Read(p[0], buf[:0:0])
+		_ = m
+		out := make([]byte, 64)
+		m, _ = syscall.Read(p[0], out)
+		fmt.Printf("rights: n %d fds %d new %v cloexec %v ctrunc %v; %s\n", n, len(got), got[0] != p[1], cloexec, flags&syscall.MSG_CTRUNC != 0, out[:m])
+	} else {
+		fmt.Println("rights: got", len(got), "descriptors")
+	}
+	// Three descriptors into room for two: two arrive, and MSG_CTRUNC.
+	syscall.Sendmsg(sp[0], []byte("y"), syscall.UnixRights(p[0], p[1], sp[0]), nil, 0)
+	n, oobn, flags, _, err = syscall.Recvmsg(sp[1], buf, oob, 0)
+	msgs, _ = syscall.ParseSocketControlMessage(oob[:oobn])
+	got = got[:0]
+	if len(msgs) == 1 {
+		got, _ = syscall.ParseUnixRights(&msgs[0])
+	}
+	fmt.Printf("truncated: n %d fds %d ctrunc %v %v\n", n, len(got), flags&syscall.MSG_CTRUNC != 0, err)
+	// A receiver with SO_PASSCRED learns the sender's identity.
+	dp, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_DGRAM, 0)
+	if err != nil {
+		fail("socketpair", err)
+	}
+	syscall.SetsockoptInt(dp[1], syscall.SOL_SOCKET, syscall.SO_PASSCRED, 1)
+	syscall.Write(dp[0], []byte("z"))
+	oob = make([]byte, syscall.CmsgSpace(syscall.SizeofUcred))
+	_, oobn, _, _, err = syscall.Recvmsg(dp[1], buf, oob, 0)
+	msgs, _ = syscall.ParseSocketControlMessage(oob[:oobn])
+	if len(msgs) == 1 {
+		if c, err := syscall.ParseUnixCredentials(&msgs[0]); err == nil {
+			fmt.Printf("creds: pid %v uid %d gid %d\n", int(c.Pid) == os.Getpid(), c.Uid, c.Gid)
+		}
+	} else {
+		fmt.Println("creds: none", err)
+	}
 }
 
 var hogSink uint64
