@@ -493,34 +493,13 @@ func msgTransfer(fd, msg, flags, nr uint64, send bool) uint64 {
 		if name == 0 {
 			namelen = 0
 		}
-		// Descriptors go to the receiving socket with the position of
-		// the first byte sent (socket_rights.go).
-		var f flight
-		dest, pos := -1, uint64(0)
-		if s.family == afUnix {
-			has, r := parseControl(ctl, ctlLen, &f)
-			if r != 0 {
-				return r
-			}
-			if has {
-				if s.typ == sockDgram {
-					dest, _ = unixDgramPeer(k, name, namelen)
-				} else {
-					dest = int(s.peer)
-				}
-				if dest >= 0 {
-					pos = sockets[dest].rx.total
-				}
-				if !flightRoom() {
-					releaseFlight(&f)
-					return errno(eTOOMANYREFS)
-				}
-			}
+		// Descriptors go with the first byte sent (socket_rights.go).
+		slot, r := sendRights(k, ctl, ctlLen, name, namelen)
+		if r != 0 {
+			return r
 		}
 		res = sockSend(k, dgramScratch[:total], flags, name, namelen, nr)
-		if f.n > 0 && (int64(res) < 0 || res == noReturn || dest < 0 || !sendFlight(dest, pos, &f)) {
-			releaseFlight(&f) // not sent: the call fails or is run again
-		}
+		commitRights(slot, int64(res) >= 0 && res != noReturn)
 	} else {
 		lenp := uint64(0)
 		if name != 0 {
@@ -534,39 +513,22 @@ func msgTransfer(fd, msg, flags, nr uint64, send bool) uint64 {
 		if dgram {
 			rflags |= msgTrunc
 		}
-		// Descriptors in flight come with the bytes they were sent with,
-		// and a read stops short of the next message that has some.
+		// Descriptors in flight come with the bytes they were sent with.
 		var f flight
-		fi := -1
+		slot := -1
 		if s.family == afUnix && flags&msgPeek == 0 {
-			if fi = nextFlight(k); fi >= 0 {
-				rp := s.rx.readPos()
-				if flights[fi].pos == rp {
-					f, flights[fi] = flights[fi], flight{}
-					if nf := nextFlight(k); nf >= 0 && s.typ == sockStream {
-						total = min(total, int(flights[nf].pos-rp))
-					}
-				} else {
-					if s.typ == sockStream && flights[fi].pos > rp {
-						total = min(total, int(flights[fi].pos-rp))
-					}
-					fi = -1
-				}
-			}
+			f, slot, total = takeRights(k, total)
 		}
 		res = sockRecv(k, dgramScratch[:total], rflags, name, lenp, nr)
-		if fi >= 0 && (int64(res) < 0 || res == noReturn) {
-			flights[fi] = f // not received: the call fails or is run again
+		done := int64(res) >= 0 && res != noReturn
+		if slot >= 0 && !done {
+			flights[slot] = f // not received: the call fails or is run again
 		}
-		if int64(res) >= 0 && res != noReturn {
+		if done {
 			var ctlOut uint64
 			var ctlFlags uint32
-			if s.family == afUnix && s.opts[optPasscred] != 0 {
-				ctlOut, ctlFlags = receiveCreds(ctl, ctlLen)
-			}
-			if f.n > 0 {
-				out, fl := receiveFlight(&f, ctl+ctlOut, ctlLen-ctlOut, flags&msgCmsgCloexec != 0)
-				ctlOut, ctlFlags = ctlOut+out, ctlFlags|fl
+			if s.family == afUnix {
+				ctlOut, ctlFlags = receiveControl(k, &f, ctl, ctlLen, flags&msgCmsgCloexec != 0)
 			}
 			put64(m[40:], ctlOut)
 			n, off := int(res), 0

@@ -22,7 +22,7 @@ const (
 
 // flight is one message's descriptors on their way.
 type flight struct {
-	used bool
+	used bool   // in flight (sendRights fills a slot before it is)
 	sock int32  // the receiving socket
 	pos  uint64 // its rx stream position of the message's first byte
 	n    int
@@ -105,27 +105,93 @@ func releaseFlight(f *flight) {
 	*f = flight{}
 }
 
-// sendFlight queues f for socket j at stream position pos; false when the
-// table is full (the caller releases f).
-func sendFlight(j int, pos uint64, f *flight) bool {
+// sendRights reads the control messages sendmsg gives unix socket k and,
+// when they carry descriptors, puts them in a free slot addressed to the
+// receiving socket at the stream position its next byte will take. The slot
+// is not in flight until commitRights says the send went out; -1 is no
+// slot.
+func sendRights(k int, ctl, ctlLen, name, namelen uint64) (int, uint64) {
+	s := &sockets[k]
+	if s.family != afUnix {
+		return -1, 0 // other families' control messages are ignored
+	}
+	var f flight
+	if has, r := parseControl(ctl, ctlLen, &f); !has {
+		return -1, r
+	}
+	slot := -1
 	for i := range flights {
 		if !flights[i].used {
-			flights[i] = *f
-			flights[i].used, flights[i].sock, flights[i].pos = true, int32(j), pos
-			return true
+			slot = i
+			break
 		}
 	}
-	return false
+	if slot < 0 {
+		releaseFlight(&f)
+		return -1, errno(eTOOMANYREFS)
+	}
+	dest := int(s.peer)
+	if s.typ == sockDgram {
+		dest, _ = unixDgramPeer(k, name, namelen) // sockSend reports a failure
+	}
+	f.sock = int32(dest)
+	if dest >= 0 {
+		f.pos = sockets[dest].rx.total
+	}
+	flights[slot] = f
+	return slot, 0
 }
 
-// flightRoom reports whether another message with descriptors fits.
-func flightRoom() bool {
-	for i := range flights {
-		if !flights[i].used {
-			return true
-		}
+// commitRights puts slot's descriptors in flight if the send went out to a
+// socket, or drops them: the call failed, or it will run again and send
+// them anew.
+func commitRights(slot int, sent bool) {
+	if slot < 0 {
+		return
 	}
-	return false
+	if f := &flights[slot]; sent && f.sock >= 0 {
+		f.used = true
+	} else {
+		releaseFlight(f)
+	}
+}
+
+// takeRights prepares a recvmsg of up to max bytes from socket k: the
+// descriptors that came with the next byte are taken out of flight (slot
+// is where they were, -1 for none), and max is cut so that a stream read
+// stops short of the next message that has some.
+func takeRights(k, max int) (f flight, slot, n int) {
+	s := &sockets[k]
+	slot, n = -1, max
+	i := nextFlight(k)
+	if i < 0 {
+		return f, slot, n
+	}
+	rp := s.rx.readPos()
+	if flights[i].pos == rp {
+		f, flights[i], slot = flights[i], flight{}, i
+		i = nextFlight(k)
+	}
+	if i >= 0 && s.typ == sockStream && flights[i].pos > rp {
+		n = min(n, int(flights[i].pos-rp))
+	}
+	return f, slot, n
+}
+
+// receiveControl writes what a recvmsg on socket k receives besides the
+// bytes: its credentials with SO_PASSCRED, then f's descriptors. It
+// returns the control length written and the msg_flags to add.
+func receiveControl(k int, f *flight, ctl, ctlLen uint64, cloexec bool) (uint64, uint32) {
+	var out uint64
+	var fl uint32
+	if sockets[k].opts[optPasscred] != 0 {
+		out, fl = receiveCreds(ctl, ctlLen)
+	}
+	if f.n > 0 {
+		o, l := receiveFlight(f, ctl+out, ctlLen-out, cloexec)
+		out, fl = out+o, fl|l
+	}
+	return out, fl
 }
 
 // nextFlight returns the index of socket k's earliest message in flight,
