@@ -48,6 +48,7 @@ func kmain() {
 	setupThreads()
 	setupVDSO()
 	setupFiles()
+	setupProcMaps()
 	startProgram()
 	resumeCurrent()
 }

@@ -4,19 +4,31 @@ package kernel
 
 import "github.com/gobi-os/gobi/kernel/memfs"
 
-// /proc/self/maps (proc(5)), made afresh each time it is opened: the
-// image's segments, named by the program's path as /proc/self/exe is, and
-// then the program's own mappings, in address order and Linux's format.
-// runtime/pprof reads it for a profile's mappings.
+// /proc/self/maps (proc(5)), made afresh each time it is opened, by
+// whatever path: the image's segments, named by the program's path as
+// /proc/self/exe is, and then the program's own mappings, in address order
+// and Linux's format. runtime/pprof reads it for a profile's mappings.
 
 const procMaps = "/proc/self/maps"
 
-// mapsBuf holds the text; the mappings that do not fit are left out.
-var mapsBuf [64 << 10]byte
+var (
+	// mapsBuf holds the text; the mappings that do not fit are left out.
+	mapsBuf [64 << 10]byte
+	mapsIno uint64 // the file's node, which refreshOpened watches for
+)
 
-// refreshProc rewrites the /proc file at path if it is one made on open.
-func refreshProc(path string) {
-	if path != procMaps {
+// setupProcMaps creates the (empty) file at boot.
+func setupProcMaps() {
+	var st memfs.Stat
+	if memfs.WriteFile(procMaps, nil, 0o444) == 0 && memfs.StatAt(memfs.NoFile, procMaps, &st, 0) == 0 {
+		mapsIno = st.Ino
+	}
+}
+
+// refreshOpened rewrites the file f was just opened on if it is made on
+// open: the open file reads the node's new contents.
+func refreshOpened(f memfs.File) {
+	if mapsIno == 0 || memfs.Ino(f) != mapsIno {
 		return
 	}
 	n := 0
@@ -29,18 +41,17 @@ func refreshProc(path string) {
 		k += putHex(l[k:], uint64(end), 8)
 		l[k] = ' '
 		k++
-		for _, p := range [3]struct {
-			on bool
-			c  byte
-		}{{r, 'r'}, {w, 'w'}, {x, 'x'}} {
-			l[k] = '-'
-			if p.on {
-				l[k] = p.c
-			}
-			k++
+		perms := [5]byte{'-', '-', '-', 'p', ' '} // private mappings only
+		if r {
+			perms[0] = 'r'
 		}
-		l[k], l[k+1] = 'p', ' '
-		k += 2
+		if w {
+			perms[1] = 'w'
+		}
+		if x {
+			perms[2] = 'x'
+		}
+		k += copy(l[k:], perms[:])
 		k += putHex(l[k:], uint64(off), 8)
 		k += copy(l[k:], " 00:00 0 ")
 		if name != "" {

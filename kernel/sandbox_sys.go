@@ -2,7 +2,11 @@
 
 package kernel
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/gobi-os/gobi/kernel/memfs"
+)
 
 // The calls the sandbox answers differently from the VM: forbidden ones, and
 // signal actions and masks, which the host keeps (the kernel only keeps
@@ -92,9 +96,9 @@ func sandboxSigprocmask(i int, how, set, old, size uint64) uint64 {
 	return 0
 }
 
-// refreshProc makes no /proc files on open in the sandbox: its memory map
-// is the host process's, which the kernel does not track.
-func refreshProc(string) {}
+// refreshOpened has no /proc files to make on open in the sandbox: its
+// memory map is the host process's, which the kernel does not track.
+func refreshOpened(memfs.File) {}
 
 // processID is the program's process ID: the host's, which getpid (a host
 // call) returns too.

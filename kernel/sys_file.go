@@ -69,7 +69,6 @@ func sysOpenat(dirfd, path, flags, mode uint64) uint64 {
 	if r != 0 {
 		return r
 	}
-	refreshProc(p)
 	fd := allocFD(0)
 	if fd < 0 {
 		return errno(eMFILE)
@@ -78,6 +77,7 @@ func sysOpenat(dirfd, path, flags, mode uint64) uint64 {
 	if er != 0 {
 		return errno(int(er))
 	}
+	refreshOpened(f)
 	fds[fd] = fdEntry{kind: fdFile, obj: int32(f), cloexec: flags&oCloexec != 0}
 	return uint64(fd)
 }

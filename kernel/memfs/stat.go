@@ -49,6 +49,15 @@ func Fstat(f File, st *Stat) Errno {
 	return 0
 }
 
+// Ino is the inode number of the node f is open on, or 0 if f is not open.
+func Ino(f File) uint64 {
+	i, errno := fileNode(f)
+	if errno != 0 {
+		return 0
+	}
+	return uint64(i)
+}
+
 // StatAt describes path relative to dir as newfstatat(2) does with flags
 // AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH.
 func StatAt(dir File, path string, st *Stat, flags int) Errno {
