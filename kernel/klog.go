@@ -48,16 +48,9 @@ func kputi(v int64) {
 }
 
 func kputx(v uint64) {
-	const hex = "0123456789abcdef"
+	var b [16]byte
 	kputs("0x")
-	started := false
-	for s := 60; s >= 0; s -= 4 {
-		d := v >> uint(s) & 0xf
-		if d != 0 || started || s == 0 {
-			kputc(hex[d])
-			started = true
-		}
-	}
+	kputs(unsafeString(b[:putHex(b[:], v, 1)]))
 }
 
 // kflush ends the current message line and sends it.

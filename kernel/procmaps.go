@@ -76,18 +76,3 @@ func refreshOpened(f memfs.File) {
 	}
 	memfs.WriteFile(procMaps, mapsBuf[:n], 0o444)
 }
-
-// putHex writes v in lower-case hex, at least digits wide, and returns the
-// length.
-func putHex(b []byte, v uint64, digits int) int {
-	n := 1
-	for t := v >> 4; t != 0; t >>= 4 {
-		n++
-	}
-	n = max(n, digits)
-	for i := n - 1; i >= 0; i-- {
-		b[i] = "0123456789abcdef"[v&15]
-		v >>= 4
-	}
-	return n
-}

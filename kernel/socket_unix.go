@@ -120,10 +120,7 @@ func unixAutobind(k int) {
 	for {
 		unixAutoname = (unixAutoname + 1) & 0xfffff
 		var u unixName
-		u.n = 6
-		for d := 0; d < 5; d++ {
-			u.b[5-d] = "0123456789abcdef"[unixAutoname>>(4*uint(d))&15]
-		}
+		u.n = uint8(1 + putHex(u.b[1:], uint64(unixAutoname), 5))
 		taken := false
 		for j := range sockets {
 			if sockets[j].family == afUnix && sockets[j].uname.equal(&u) {
