@@ -342,6 +342,9 @@ func itimers([]string) {
 // the code in an r-xp mapping named as /proc/self/exe is, the object in an
 // anonymous rw-p one.
 func procMaps([]string) {
+	// The object first: the runtime may map new heap to hold it.
+	obj := new([1 << 20]byte)
+	heap := uintptr(unsafe.Pointer(obj))
 	b, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
 		fmt.Println("maps:", err)
@@ -349,19 +352,16 @@ func procMaps([]string) {
 	}
 	exe, _ := os.Executable()
 	code := reflect.ValueOf(hog).Pointer()
-	obj := new([1 << 20]byte)
-	heap := uintptr(unsafe.Pointer(obj))
 	var text, data bool
 	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
 		f := strings.Fields(l)
-		var start, end uint64
 		if len(f) < 5 || !strings.Contains(f[0], "-") {
 			fmt.Printf("bad line %q\n", l)
 			continue
 		}
 		lo, hi, _ := strings.Cut(f[0], "-")
-		start, _ = strconv.ParseUint(lo, 16, 64)
-		end, _ = strconv.ParseUint(hi, 16, 64)
+		start, _ := strconv.ParseUint(lo, 16, 64)
+		end, _ := strconv.ParseUint(hi, 16, 64)
 		name := ""
 		if len(f) > 5 {
 			name = f[5]
@@ -409,10 +409,8 @@ func scm([]string) {
 		fl, _, _ := syscall.Syscall(syscall.SYS_FCNTL, uintptr(got[0]), syscall.F_GETFD, 0)
 		cloexec = fl&syscall.FD_CLOEXEC != 0
 		syscall.Write(got[0], []byte("through the passed descriptor"))
-		m, _ := syscall.Read(p[0], buf[:0:0])
-		_ = m
 		out := make([]byte, 64)
-		m, _ = syscall.Read(p[0], out)
+		m, _ := syscall.Read(p[0], out)
 		fmt.Printf("rights: n %d fds %d new %v cloexec %v ctrunc %v; %s\n", n, len(got), got[0] != p[1], cloexec, flags&syscall.MSG_CTRUNC != 0, out[:m])
 	} else {
 		fmt.Println("rights: got", len(got), "descriptors")
