@@ -34,6 +34,9 @@ type itimer struct {
 	at       int64 // the real timer: expiry, monotonic ns
 }
 
+// cpuTimers are the timers that count CPU time, and their signals.
+var cpuTimers = [...]struct{ which, sig int }{{itimerVirtual, sigVTALRM}, {itimerProf, sigPROF}}
+
 var (
 	itimers     [3]itimer
 	lastAccount int64 // when account last charged CPU time
@@ -46,14 +49,14 @@ func account(i int, now int64) {
 	used := now - lastAccount
 	lastAccount = now
 	if i != idleTID && threads[i].state != tsFree && used > 0 { // not a thread that just exited
-		for which, sig := range [3]int{itimerVirtual: sigVTALRM, itimerProf: sigPROF} {
-			t := &itimers[which]
-			if which == itimerReal || t.left == 0 {
+		for _, c := range cpuTimers {
+			t := &itimers[c.which]
+			if t.left == 0 {
 				continue
 			}
 			if t.left -= used; t.left <= 0 {
 				t.left = t.interval // 0 disarms a one-shot timer
-				sendThread(i, sig, sigInfoLite{code: siKernel})
+				sendThread(i, c.sig, sigInfoLite{code: siKernel})
 			}
 		}
 	}
@@ -76,8 +79,8 @@ func itimerDeadline(next int, now int64) int64 {
 		}
 	}
 	if next != idleTID {
-		for _, which := range [2]int{itimerVirtual, itimerProf} {
-			if l := itimers[which].left; l > 0 {
+		for _, c := range cpuTimers {
+			if l := itimers[c.which].left; l > 0 {
 				earlier(now + l)
 			}
 		}
@@ -101,10 +104,11 @@ func getItimer(which int, now int64) (left, interval int64) {
 	return left, t.interval
 }
 
-// setItimer arms (or with a zero value disarms) timer which.
+// setItimer arms (or with a zero value disarms) timer which; the caller
+// has charged the CPU time so far (account), so none of it counts against
+// the new setting.
 func setItimer(which int, value, interval, now int64) {
 	t := &itimers[which]
-	account(cur, now) // charge the time so far at the old setting
 	*t = itimer{}
 	if value == 0 {
 		return
@@ -135,16 +139,22 @@ func putTimeval(tv []byte, ns int64) {
 	put64(tv[8:], uint64(us%1e6))
 }
 
+// sysGetitimer is getitimer(2).
 func sysGetitimer(which, val uint64) uint64 {
 	if which > itimerProf {
 		return errno(eINVAL)
 	}
+	now := nanotime()
+	account(cur, now)
+	return putItimer(int(which), val, now)
+}
+
+// putItimer writes timer which as a struct itimerval {interval, value}.
+func putItimer(which int, val uint64, now int64) uint64 {
 	if !userOK(uintptr(val), 32, true) {
 		return errno(eFAULT)
 	}
-	now := nanotime()
-	account(cur, now)
-	left, interval := getItimer(int(which), now)
+	left, interval := getItimer(which, now)
 	b := bytesAt(uintptr(val), 32)
 	putTimeval(b, interval)
 	putTimeval(b[16:], left)
@@ -170,12 +180,14 @@ func sysSetitimer(which, new, old uint64) uint64 {
 			return errno(eINVAL)
 		}
 	}
+	now := nanotime()
+	account(cur, now)
 	if old != 0 {
-		if r := sysGetitimer(which, old); r != 0 {
+		if r := putItimer(int(which), old, now); r != 0 {
 			return r
 		}
 	}
-	setItimer(int(which), value, interval, nanotime())
+	setItimer(int(which), value, interval, now)
 	return 0
 }
 

@@ -233,9 +233,7 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 		return sysGetgroups(a[0], a[1])
 	case 116:
 		return sysSetgroups(a[0], a[1])
-	case 111, 121, 124: // getpgrp, getpgid, getsid
-		return processID()
-	case 112: // setsid
+	case 111, 112, 121, 124: // getpgrp, setsid, getpgid, getsid: one process, its own group and session
 		return processID()
 	case 97: // getrlimit
 		return sysPrlimit(0, a[0], 0, a[1])
