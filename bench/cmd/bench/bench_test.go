@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -120,5 +121,27 @@ func TestServer(t *testing.T) {
 	mbs, err := bulkSend(ctx, fmt.Sprintf("127.0.0.1:%d", sinkPort), 200*time.Millisecond)
 	if err != nil || mbs <= 0 {
 		t.Errorf("bulkSend = %v MB/s, %v; want a positive rate", mbs, err)
+	}
+}
+
+func TestPairedRatio(t *testing.T) {
+	r := netReport{
+		targets: []netTarget{{name: "a"}, {name: "b"}},
+		results: []netResult{{reqs: []float64{100, 200, 300}}, {reqs: []float64{100, 100, 600}}},
+	}
+	reqs := func(n netResult) []float64 { return n.reqs }
+	// Round by round: 1, 2 and 0.5, so 1; the ratio of the medians
+	// (200 / 100) would say 2.
+	if got := r.paired(reqs, 0, 1); got != "1.00x" {
+		t.Errorf("paired = %s, want 1.00x", got)
+	}
+	var b strings.Builder
+	r.printRounds(&b, "requests/s", reqs, 0, 1)
+	if want := "requests/s, a / b per round: 1.00 2.00 0.50\n"; b.String() != want {
+		t.Errorf("printRounds = %q, want %q", b.String(), want)
+	}
+	r.targets[1].err = errors.New("not measured")
+	if got := r.paired(reqs, 0, 1); got != "-" {
+		t.Errorf("paired with an unmeasured target = %s, want -", got)
 	}
 }

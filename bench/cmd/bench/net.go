@@ -52,8 +52,9 @@ type netResult struct {
 	failures    []string      // wrk's reports of failed requests, per run that had any
 }
 
-// load is how the net and sandbox groups exercise a server: wrk runs of
-// dur with conns connections, then bulk transfers, runs times each.
+// load is how the net and sandbox groups exercise a server: runs rounds,
+// each one wrk run of dur with conns connections and one bulk transfer of
+// bulk (measureTargets).
 type load struct {
 	runs  int
 	dur   time.Duration
@@ -63,7 +64,7 @@ type load struct {
 
 // register adds the load's flags to fs.
 func (l *load) register(fs *flag.FlagSet) {
-	fs.IntVar(&l.runs, "runs", 3, "wrk and bulk runs per target; the median is reported")
+	fs.IntVar(&l.runs, "runs", 3, "rounds: each starts every server once for one wrk run and one bulk run; the median is reported")
 	fs.DurationVar(&l.dur, "d", 10*time.Second, "duration of each wrk run")
 	fs.IntVar(&l.conns, "c", 8, "wrk connections")
 	fs.DurationVar(&l.bulk, "bulk", 5*time.Second, "duration of each bulk-throughput run")
@@ -239,80 +240,85 @@ func startServerAt(ctx context.Context, cmd []string, ready, host string, httpPo
 	}
 }
 
-// measureTargets measures every target that can be; a target that fails
-// records why in its err and the others go on. Only cancellation stops it.
+// measureTargets measures every target that can be, in rounds: each round
+// starts each target's server in turn, runs one wrk run and one bulk run
+// against it and stops it. The host's own speed drifts (twofold within
+// minutes on a shared machine), and interleaving spreads that drift over
+// every target alike instead of charging it to whichever ran last. A target
+// that fails records why in its err and the others go on. Only cancellation
+// stops it.
 func measureTargets(ctx context.Context, targets []netTarget, l load, log io.Writer) ([]netResult, error) {
 	results := make([]netResult, len(targets))
-	for i := range targets {
-		t := &targets[i]
-		if t.err != nil {
-			continue
+	for round := 0; round < l.runs; round++ {
+		for i := range targets {
+			t := &targets[i]
+			if t.err != nil {
+				continue
+			}
+			fmt.Fprintf(log, "%s: round %d/%d\n", t.name, round+1, l.runs)
+			r := &results[i]
+			err := measureRound(ctx, t, l, round, r)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if err != nil {
+				t.err = err
+				fmt.Fprintf(log, "%s: %v\n", t.name, err)
+				continue
+			}
+			fmt.Fprintf(log, "%s: round %d/%d: %.0f requests/s, %.1f MB/s\n", t.name, round+1, l.runs, r.reqs[round], r.bulk[round])
 		}
-		r, err := measureNet(ctx, t, l, log)
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if err != nil {
-			t.err = err
-			fmt.Fprintf(log, "%s: %v\n", t.name, err)
-			continue
-		}
-		results[i] = r
 	}
 	return results, nil
 }
 
-// measureNet boots one target and runs wrk and the bulk test against it.
-func measureNet(ctx context.Context, t *netTarget, l load, log io.Writer) (netResult, error) {
+// measureRound starts one target, adds one wrk run and one bulk run to r,
+// and stops it. The start-up times are the first round's (the later ones
+// find the host's caches warm), the RAM touched the last round's.
+func measureRound(ctx context.Context, t *netTarget, l load, round int, r *netResult) error {
 	host, httpPort, sinkPort := t.host, t.ports[0], t.ports[1]
 	if host == "" {
 		host = "127.0.0.1"
 		var err error
 		if httpPort, err = freePort(); err != nil {
-			return netResult{}, err
+			return err
 		}
 		if sinkPort, err = freePort(); err != nil {
-			return netResult{}, err
+			return err
 		}
 	}
-	fmt.Fprintf(log, "%s: starting the server\n", t.name)
 	p, err := t.start(ctx, httpPort, sinkPort)
 	if err != nil {
-		return netResult{}, err
+		return err
 	}
 	defer p.Stop()
-	var r netResult
-	r.firstOK = p.Log.Since()
-	if l, ok := p.Log.First(func(l timed.Line) bool {
-		return strings.Contains(l.Text, "network up") || strings.HasPrefix(l.Text, "server: listening")
-	}); ok {
-		r.up = l.At
-	}
-	for i := 0; i < l.runs; i++ {
-		fmt.Fprintf(log, "%s: wrk run %d/%d\n", t.name, i+1, l.runs)
-		rps, failed, err := runWrk(ctx, fmt.Sprintf("http://%s/", net.JoinHostPort(host, strconv.Itoa(httpPort))), l.dur, l.conns)
-		if err != nil {
-			return r, err
+	if round == 0 {
+		r.firstOK = p.Log.Since()
+		if l, ok := p.Log.First(func(l timed.Line) bool {
+			return strings.Contains(l.Text, "network up") || strings.HasPrefix(l.Text, "server: listening")
+		}); ok {
+			r.up = l.At
 		}
-		if failed != "" {
-			r.failures = append(r.failures, fmt.Sprintf("wrk run %d: %s", i+1, failed))
-		}
-		r.reqs = append(r.reqs, rps)
 	}
-	for i := 0; i < l.runs; i++ {
-		fmt.Fprintf(log, "%s: bulk run %d/%d\n", t.name, i+1, l.runs)
-		mbs, err := bulkSend(ctx, net.JoinHostPort(host, strconv.Itoa(sinkPort)), l.bulk)
-		if err != nil {
-			return r, err
-		}
-		r.bulk = append(r.bulk, mbs)
+	rps, failed, err := runWrk(ctx, fmt.Sprintf("http://%s/", net.JoinHostPort(host, strconv.Itoa(httpPort))), l.dur, l.conns)
+	if err != nil {
+		return err
 	}
+	if failed != "" {
+		r.failures = append(r.failures, fmt.Sprintf("wrk run %d: %s", round+1, failed))
+	}
+	r.reqs = append(r.reqs, rps)
+	mbs, err := bulkSend(ctx, net.JoinHostPort(host, strconv.Itoa(sinkPort)), l.bulk)
+	if err != nil {
+		return err
+	}
+	r.bulk = append(r.bulk, mbs)
 	if t.ram > 0 {
 		if r.touched, err = timed.GuestTouched(p.Pid(), t.ram); err != nil {
-			return r, err
+			return err
 		}
 	}
-	return r, nil
+	return nil
 }
 
 // freePort returns a TCP port on the host's loopback that is free now.

@@ -163,12 +163,11 @@ func (r netReport) printNotes(w io.Writer) {
 }
 
 // printNet prints the net table. The ratio column says how many times
-// better Gobi does than the Linux guest, whichever way a row counts as
-// better: more requests/s and MB/s, less time and memory.
+// better Gobi is (higher is better).
 func printNet(w io.Writer, r netReport) {
 	fmt.Fprintf(w, "\nnet: bench/net/server, QEMU TCG microvm, user networking (hostfwd), -m %s, %s\n",
 		r.mem, stamp())
-	fmt.Fprintf(w, "wrk -t1 -c%d -d%v, TCP bulk %v into the guest; median of %d runs\n", r.conns, r.dur, r.bulk, r.runs)
+	fmt.Fprintf(w, "wrk -t1 -c%d -d%v, TCP bulk %v into the guest; median of %d interleaved rounds; gain: median of the per-round ratios\n", r.conns, r.dur, r.bulk, r.runs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	header := []string{""}
 	for _, t := range r.targets {
@@ -176,18 +175,58 @@ func printNet(w io.Writer, r netReport) {
 	}
 	row(tw, append(header, "Gobi gain", "goal")...)
 	gobi, linux := 0, 1
-	line := func(name, unit string, v []float64, goal string, higherBetter bool) {
-		q := ratio(v[gobi], v[linux])
-		if !higherBetter {
-			q = ratio(v[linux], v[gobi])
-		}
+	line := func(name, unit string, v []float64, q, goal string) {
 		row(tw, append(append([]string{name}, format(v, unit)...), q, goal)...)
 	}
-	line("HTTP requests/s", "%.0f", r.column(func(n netResult) float64 { return median(n.reqs) }), "≥1.0x", true)
-	line("TCP bulk into guest", "%.1f MB/s", r.column(func(n netResult) float64 { return median(n.bulk) }), "≥1.0x", true)
-	line("start → network up", "%.0f ms", r.column(func(n netResult) float64 { return n.up.Seconds() * 1000 }), "", false)
-	line("start → first HTTP 200", "%.0f ms", r.column(func(n netResult) float64 { return n.firstOK.Seconds() * 1000 }), "", false)
-	line("guest RAM touched", "%.1f MiB", r.column(func(n netResult) float64 { return float64(n.touched) / (1 << 20) }), "", false)
+	reqs := func(n netResult) []float64 { return n.reqs }
+	bulk := func(n netResult) []float64 { return n.bulk }
+	line("HTTP requests/s", "%.0f", r.column(func(n netResult) float64 { return median(n.reqs) }), r.paired(reqs, gobi, linux), "≥1.0x")
+	line("TCP bulk into guest", "%.1f MB/s", r.column(func(n netResult) float64 { return median(n.bulk) }), r.paired(bulk, gobi, linux), "≥1.0x")
+	lower := func(name, unit string, v []float64) { line(name, unit, v, ratio(v[linux], v[gobi]), "") }
+	lower("start → network up", "%.0f ms", r.column(func(n netResult) float64 { return n.up.Seconds() * 1000 }))
+	lower("start → first HTTP 200", "%.0f ms", r.column(func(n netResult) float64 { return n.firstOK.Seconds() * 1000 }))
+	lower("guest RAM touched", "%.1f MiB", r.column(func(n netResult) float64 { return float64(n.touched) / (1 << 20) }))
 	tw.Flush()
+	r.printRounds(w, "requests/s", reqs, gobi, linux)
+	r.printRounds(w, "bulk", bulk, gobi, linux)
 	r.printNotes(w)
+}
+
+// roundRatios returns a's value over b's for every round both measured.
+func (r netReport) roundRatios(f func(netResult) []float64, a, b int) []float64 {
+	if r.targets[a].err != nil || r.targets[b].err != nil {
+		return nil
+	}
+	va, vb := f(r.results[a]), f(r.results[b])
+	var q []float64
+	for i := 0; i < len(va) && i < len(vb); i++ {
+		if vb[i] > 0 {
+			q = append(q, va[i]/vb[i])
+		}
+	}
+	return q
+}
+
+// paired formats the median of target a's per-round ratios to target b:
+// each round measures both within a minute, so the ratio cancels most of
+// the host's drift between rounds.
+func (r netReport) paired(f func(netResult) []float64, a, b int) string {
+	q := r.roundRatios(f, a, b)
+	if len(q) == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", median(q))
+}
+
+// printRounds prints target a's per-round ratios to target b.
+func (r netReport) printRounds(w io.Writer, what string, f func(netResult) []float64, a, b int) {
+	q := r.roundRatios(f, a, b)
+	if len(q) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s, %s / %s per round:", what, r.targets[a].name, r.targets[b].name)
+	for _, x := range q {
+		fmt.Fprintf(w, " %.2f", x)
+	}
+	fmt.Fprintln(w)
 }
