@@ -49,13 +49,7 @@ func init() {
 	}
 	configured := make(chan struct{})
 	go func() {
-		var opts []netstack.Option
-		if sandboxed {
-			// Frames cost host system calls and timers are cheap: let a
-			// response carry the acknowledgement of its request.
-			opts = append(opts, netstack.WithDelayedACKs())
-		}
-		if err := up(wake, nic, cfg, dhcp, configured, opts...); err != nil {
+		if err := up(wake, nic, cfg, dhcp, configured); err != nil {
 			platform.Log("network: " + err.Error())
 			close(configured)
 		}
@@ -101,10 +95,10 @@ func findNIC(sandboxed bool) (nic netstack.NIC, ok bool, err error) {
 	return d, true, nil
 }
 
-// up starts the stack (with opts) and the pump over nic; it returns only on
+// up starts the stack and the pump over nic; it returns only on
 // failure.
-func up(wakeFile *os.File, nic netstack.NIC, cfg netstack.Config, dhcp bool, configured chan<- struct{}, opts ...netstack.Option) error {
-	st, err := netstack.New(nic, opts...)
+func up(wakeFile *os.File, nic netstack.NIC, cfg netstack.Config, dhcp bool, configured chan<- struct{}) error {
+	st, err := netstack.New(nic)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,11 @@ import (
 //     acknowledgement forward by less than two full segments may wait up to
 //     ackDelay for another frame of the same connection; one that carries an
 //     acknowledgement at least as new replaces it, and it is not sent.
+//   - The first quickAcks acknowledgements of a connection go out at once,
+//     as Linux's quick-ACK mode sends them (net/ipv4/tcp_input.c,
+//     TCP_MAX_QUICKACKS): a peer that holds small segments back until the
+//     last one is acknowledged (Nagle's algorithm, RFC 896) does not stall
+//     while a connection starts.
 //   - Duplicate ACKs (the acknowledgement did not move), ACKs with SACK
 //     blocks, window updates and everything else go out at once and in
 //     order, so loss recovery (RFC 5681 §3.2, RFC 6675) sees what it would
@@ -25,12 +30,18 @@ import (
 
 const (
 	// ackDelay bounds how long an acknowledgement waits for a response to
-	// carry it: far below the 40 ms minimum of Linux's delayed-ACK timer,
-	// far above the time the program usually takes to answer.
-	ackDelay = 2 * time.Millisecond
+	// carry it: Linux's minimum delayed-ACK timeout (TCP_DELACK_MIN). A
+	// shorter wait lets a busy guest's ACKs go out alone: under TCG a
+	// single CPU answering eight connections takes several milliseconds
+	// per round, and 2 ms sent nearly every ACK by itself (a capture showed
+	// 3.1 frames per request).
+	ackDelay = 40 * time.Millisecond
 	// ackEvery is how much new data forces an immediate ACK: two segments
 	// of a 1500-byte MTU.
 	ackEvery = 2 * 1460
+	// quickAcks is how many acknowledgements of a connection are never
+	// delayed: Linux's TCP_MAX_QUICKACKS.
+	quickAcks = 16
 	// maxFlows bounds the acknowledgement table; when full it starts over,
 	// which only costs a few ACKs that are sent at once.
 	maxFlows = 4096
@@ -107,8 +118,15 @@ func seqAfter(a, b uint32) bool { return int32(a-b) > 0 }
 // ackDelayer applies the rule to the transmit pump's batches. It is used
 // by that goroutine only.
 type ackDelayer struct {
-	sent    map[flowKey]uint32 // the last acknowledgement sent per flow
-	pending []heldAck          // delayed ACKs, oldest first
+	sent    map[flowKey]sentAck // per flow
+	pending []heldAck           // delayed ACKs, oldest first
+}
+
+// sentAck is what a flow has sent: its last acknowledgement, and how many
+// (up to quickAcks).
+type sentAck struct {
+	ack uint32
+	n   int
 }
 
 // heldAck is a delayed pure ACK: a copy of its frame, sent at due unless a
@@ -119,17 +137,17 @@ type heldAck struct {
 	due   time.Time
 }
 
-func newAckDelayer() *ackDelayer { return &ackDelayer{sent: map[flowKey]uint32{}} }
+func newAckDelayer() *ackDelayer { return &ackDelayer{sent: map[flowKey]sentAck{}} }
 
-// delayable reports whether a pure ACK may wait for a response: it moves
-// the acknowledgement forward, by less than ackEvery since the last one
-// sent.
+// delayable reports whether a pure ACK may wait for a response: its
+// connection is past its quick ACKs, and it moves the acknowledgement
+// forward by less than ackEvery since the last one sent.
 func (d *ackDelayer) delayable(seg tcpSegment) bool {
 	if !seg.pureAck {
 		return false
 	}
-	last, seen := d.sent[seg.flow]
-	return seen && seqAfter(seg.ack, last) && seg.ack-last < ackEvery
+	last := d.sent[seg.flow]
+	return last.n >= quickAcks && seqAfter(seg.ack, last.ack) && seg.ack-last.ack < ackEvery
 }
 
 // next is when the oldest held ACK is due; ok is false when none is held
@@ -184,5 +202,6 @@ func (d *ackDelayer) record(seg tcpSegment) {
 	if len(d.sent) >= maxFlows {
 		clear(d.sent)
 	}
-	d.sent[seg.flow] = seg.ack
+	last := d.sent[seg.flow]
+	d.sent[seg.flow] = sentAck{ack: seg.ack, n: min(last.n+1, quickAcks)}
 }

@@ -85,13 +85,23 @@ func TestParseTCP(t *testing.T) {
 	}
 }
 
+// quickStart sends a flow's quick ACKs, acknowledging up to ack, and
+// checks that none of them waited.
+func quickStart(t *testing.T, d *ackDelayer, now time.Time, sport uint16, ack uint32) {
+	t.Helper()
+	for k := quickAcks - 1; k >= 0; k-- {
+		a := ack - uint32(k)
+		if got := sentAcks(t, d.filter([][]byte{tcpFrame(sport, tcpACK, a, 0, nil)}, now)); !equal(got, []uint32{a}) {
+			t.Fatalf("quick ACK %d of port %d: sent %v, want it at once", quickAcks-k, sport, got)
+		}
+	}
+}
+
 func TestAckDelay(t *testing.T) {
 	now := time.Unix(1000, 0)
 	d := newAckDelayer()
-	// The handshake's ACK is sent: the flow is known from then on.
-	if got := sentAcks(t, d.filter([][]byte{tcpFrame(1, tcpACK, 100, 0, nil)}, now)); !equal(got, []uint32{100}) {
-		t.Fatalf("first ACK: sent %v", got)
-	}
+	// The handshake's ACK and the next ones are sent at once (quick ACKs).
+	quickStart(t, d, now, 1, 100)
 
 	// A request arrives: its ACK waits, and the response carries it.
 	if got := d.filter([][]byte{tcpFrame(1, tcpACK, 140, 0, nil)}, now); len(got) != 0 {
@@ -133,6 +143,7 @@ func TestAckDelay(t *testing.T) {
 	}
 
 	// Another connection's frames do not replace a held ACK.
+	quickStart(t, d, now, 2, 450)
 	d.filter([][]byte{tcpFrame(2, tcpACK, 500, 0, nil)}, now)
 	d.filter([][]byte{tcpFrame(1, tcpACK, 3300, 0, nil)}, now)
 	if got := sentAcks(t, d.filter([][]byte{tcpFrame(2, tcpACK|0x08, 600, 10, nil)}, now)); !equal(got, []uint32{600}) {

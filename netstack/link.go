@@ -120,6 +120,14 @@ func (l *link) transmitPump(ctx context.Context) {
 	if l.delayACKs {
 		acks = newAckDelayer()
 	}
+	// gVisor signals queued packets through wake, so that one select can
+	// wait for them, a held ACK's due time and the end together, with one
+	// timer reused throughout (ackdelay.go).
+	wake := make(notifier, 1)
+	h := l.ch.AddNotify(wake)
+	defer l.ch.RemoveNotify(h)
+	due := time.NewTimer(time.Hour)
+	due.Stop()
 	// take adds pkt and the packets queued behind it to the batch.
 	take := func(pkt *stack.PacketBuffer) {
 		for pkt != nil {
@@ -135,20 +143,20 @@ func (l *link) transmitPump(ctx context.Context) {
 		}
 	}
 	for {
-		// Wait for packets, or until a delayed ACK is due (ackdelay.go).
-		var pkt *stack.PacketBuffer
-		if due, held := acks.next(); held {
-			wctx, cancel := context.WithDeadline(ctx, due)
-			pkt = l.ch.ReadContext(wctx)
-			cancel()
-		} else {
-			pkt = l.ch.ReadContext(ctx)
-		}
-		if ctx.Err() != nil {
-			if pkt != nil {
-				pkt.DecRef()
+		pkt := l.ch.Read()
+		if pkt == nil {
+			var dueC <-chan time.Time
+			if at, held := acks.next(); held {
+				due.Reset(time.Until(at))
+				dueC = due.C
 			}
-			return // cancelled
+			select {
+			case <-ctx.Done():
+				return
+			case <-wake:
+				continue
+			case <-dueC: // no new packet: send the held ACKs now due
+			}
 		}
 		take(pkt)
 		err := l.transmit(ctx, acks.filter(frames, time.Now()))
@@ -162,6 +170,17 @@ func (l *link) transmitPump(ctx context.Context) {
 			l.fail(err)
 			return
 		}
+	}
+}
+
+// notifier is a channel.Notification that wakes the transmit pump.
+type notifier chan struct{}
+
+// WriteNotify is called by gVisor after it queues an outbound packet.
+func (n notifier) WriteNotify() {
+	select {
+	case n <- struct{}{}:
+	default:
 	}
 }
 
