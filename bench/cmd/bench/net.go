@@ -47,6 +47,7 @@ type netTarget struct {
 type netResult struct {
 	up, firstOK time.Duration // process start to "network up" and to the first HTTP 200
 	reqs        []float64     // wrk requests/s, per run
+	cpu         []float64     // the server's CPU time per request during wrk (µs), per run
 	bulk        []float64     // bulk throughput into the guest, MB/s, per run
 	touched     int64         // guest RAM touched after the runs, bytes
 	failures    []string      // wrk's reports of failed requests, per run that had any
@@ -300,9 +301,20 @@ func measureRound(ctx context.Context, t *netTarget, l load, round int, r *netRe
 			r.up = l.At
 		}
 	}
+	cpu0, err := timed.TreeCPU(p.Pid())
+	if err != nil {
+		return err
+	}
 	rps, failed, err := runWrk(ctx, fmt.Sprintf("http://%s/", net.JoinHostPort(host, strconv.Itoa(httpPort))), l.dur, l.conns)
 	if err != nil {
 		return err
+	}
+	cpu1, err := timed.TreeCPU(p.Pid())
+	if err != nil {
+		return err
+	}
+	if rps > 0 {
+		r.cpu = append(r.cpu, float64((cpu1-cpu0).Microseconds())/(rps*l.dur.Seconds()))
 	}
 	if failed != "" {
 		r.failures = append(r.failures, fmt.Sprintf("wrk run %d: %s", round+1, failed))

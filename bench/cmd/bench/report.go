@@ -182,6 +182,8 @@ func printNet(w io.Writer, r netReport) {
 	bulk := func(n netResult) []float64 { return n.bulk }
 	line("HTTP requests/s", "%.0f", r.column(func(n netResult) float64 { return median(n.reqs) }), r.paired(reqs, gobi, linux), "≥1.0x")
 	line("TCP bulk into guest", "%.1f MB/s", r.column(func(n netResult) float64 { return median(n.bulk) }), r.paired(bulk, gobi, linux), "≥1.0x")
+	cpu := func(n netResult) []float64 { return n.cpu }
+	line("server CPU per request", "%.0f µs", r.column(func(n netResult) float64 { return median(n.cpu) }), r.paired(cpu, linux, gobi), "")
 	lower := func(name, unit string, v []float64) { line(name, unit, v, ratio(v[linux], v[gobi]), "") }
 	lower("start → network up", "%.0f ms", r.column(func(n netResult) float64 { return n.up.Seconds() * 1000 }))
 	lower("start → first HTTP 200", "%.0f ms", r.column(func(n netResult) float64 { return n.firstOK.Seconds() * 1000 }))

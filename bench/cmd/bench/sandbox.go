@@ -165,6 +165,12 @@ func printSandbox(w io.Writer, r netReport) {
 	}
 	line("HTTP requests/s", "%.0f", func(n netResult) []float64 { return n.reqs }, "tap ≥0.8x host")
 	line("TCP bulk in", "%.1f MB/s", func(n netResult) []float64 { return n.bulk }, "")
+	// CPU time is lower-better: its ratios are the other way round, so
+	// that they read like the rows above (host's CPU over the sandbox's).
+	cpu := func(n netResult) []float64 { return n.cpu }
+	v := r.column(func(n netResult) float64 { return median(n.cpu) })
+	row(tw, append(append([]string{"server CPU per request"}, format(v, "%.1f µs")...),
+		r.paired(cpu, host, tap), r.paired(cpu, host, user), r.paired(cpu, host, ceiling), r.paired(cpu, ceiling, tap), "")...)
 	tw.Flush()
 	r.printNotes(w)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -155,5 +156,36 @@ func TestGuestTouchedQEMU(t *testing.T) {
 	}
 	if _, err := GuestTouched(p.Pid(), 47<<20); err == nil {
 		t.Error("GuestTouched with the wrong RAM size = nil error, want one")
+	}
+}
+
+func TestTreeCPUCountsChildren(t *testing.T) {
+	// A child that spins on the CPU: its parent's tree gains it.
+	cmd := exec.Command("sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 5")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	time.Sleep(100 * time.Millisecond)
+	start, err := TreeCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		now, err := TreeCPU(os.Getpid())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if now-start >= 100*time.Millisecond {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the tree used %v in 10 s while a child spun", now-start)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := TreeCPU(1 << 30); err == nil {
+		t.Errorf("TreeCPU of a process that does not exist did not fail")
 	}
 }
