@@ -87,14 +87,18 @@ func stdinCopy(buf, n uintptr) uint64 {
 	return uint64(k)
 }
 
-// readStdin returns buffered input or blocks the reader until some arrives.
-func readStdin(i int, buf, n uint64) uint64 {
+// readStdin returns buffered input, or blocks the reader until some arrives
+// (EAGAIN instead for a reader with O_NONBLOCK, which waits in epoll).
+func readStdin(i int, buf, n uint64, nonblock bool) uint64 {
 	if n == 0 {
 		return 0
 	}
 	pollConsole()
 	if stdinHead != stdinTail || stdinEOF {
 		return stdinCopy(uintptr(buf), uintptr(n))
+	}
+	if nonblock {
+		return errno(eAGAIN)
 	}
 	t := &threads[i]
 	t.readBuf, t.readLen = uintptr(buf), uintptr(n)

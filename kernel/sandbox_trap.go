@@ -127,8 +127,11 @@ func waitWoken(i int) (r uint64, again bool) {
 		if t.deadline != 0 {
 			timeout = t.deadline - now
 		}
-		if t.wait == waitStdin && (timeout < 0 || timeout > stdinPoll) {
-			timeout = stdinPoll // stdin has no interrupt here: poll it
+		// Stdin has no interrupt here: a reader of it, or an epoll wait
+		// that watches it, polls it.
+		pollStdin := t.wait == waitStdin || t.wait == waitEpoll && stdinWatched()
+		if pollStdin && (timeout < 0 || timeout > stdinPoll) {
+			timeout = stdinPoll
 		}
 		slot := i - 1
 		seq := slotSeq[slot]
@@ -143,7 +146,7 @@ func waitWoken(i int) (r uint64, again bool) {
 		lockKernel()
 		parked[slot] = false
 		cur = i
-		if t.wait == waitStdin {
+		if pollStdin {
 			pollConsole()
 		}
 	}

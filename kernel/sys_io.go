@@ -27,7 +27,7 @@ func sysRead(i int, fd, buf, n, nr uint64) uint64 {
 	case fdFile:
 		f := memfs.File(e.obj)
 		if dev, isDev := memfs.Device(f); isDev {
-			return readDevice(i, dev, buf, n)
+			return readDevice(i, f, dev, buf, n)
 		}
 		k, er := memfs.Read(f, b)
 		if er != 0 {
@@ -44,7 +44,7 @@ func sysRead(i int, fd, buf, n, nr uint64) uint64 {
 	return errno(eINVAL)
 }
 
-func readDevice(i int, dev, buf, n uint64) uint64 {
+func readDevice(i int, f memfs.File, dev, buf, n uint64) uint64 {
 	switch dev {
 	case memfs.DevNull:
 		return 0
@@ -52,7 +52,8 @@ func readDevice(i int, dev, buf, n uint64) uint64 {
 		clear(bytesAt(uintptr(buf), int(n)))
 		return n
 	case memfs.DevStdin:
-		return readStdin(i, buf, n)
+		fl, _ := memfs.Flags(f)
+		return readStdin(i, buf, n, fl&oNonblock != 0)
 	case memfs.DevStdout, memfs.DevStderr:
 		return errno(eBADF)
 	case memfs.DevURandom:

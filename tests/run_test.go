@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -285,6 +286,55 @@ func TestStreams(t *testing.T) {
 		[]string{"this goes to stderr\n"})
 	if strings.Contains(r.stdout, "stderr") || strings.Contains(r.stderr, "this goes to stdout") {
 		t.Errorf("streams mixed:\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+}
+
+func TestStdinThroughPoller(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	wantLateStdin(t, "run", "-timeout", "3m", guestImage(t), "pollstdin")
+}
+
+// wantLateStdin runs the guest's pollstdin mode with args and sends its
+// input only after the program says it is ready, so the input arrives while
+// the program waits for it in epoll: the console must wake that wait.
+func wantLateStdin(t *testing.T, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gobiBin, args...)
+	cmd.Dir = repo
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && sc.Text() != "ready" {
+	}
+	// Long enough for the program to block in epoll_pwait.
+	time.Sleep(500 * time.Millisecond)
+	in := "hello\xffworld\n"
+	io.WriteString(stdin, in)
+	stdin.Close()
+	var out strings.Builder
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+	}
+	if err := cmd.Wait(); err != nil || ctx.Err() != nil {
+		t.Errorf("gobi %s: %v (%v)\nstderr:\n%s", strings.Join(args, " "), err, ctx.Err(), stderr.String())
+	}
+	if want := "stdin: 12 bytes: " + strconv.Quote(in) + "\n"; out.String() != want {
+		t.Errorf("stdout after ready: %q, want %q\nstderr:\n%s", out.String(), want, stderr.String())
 	}
 }
 

@@ -137,6 +137,9 @@ func TestSandboxRuntime(t *testing.T) {
 		r.want(t, 0, []string{"this goes to stdout\n", "stdin: 12 bytes: " + strconv.Quote(in) + "\n"},
 			[]string{"this goes to stderr\n"})
 	})
+	t.Run("pollstdin", func(t *testing.T) {
+		wantLateStdin(t, "run", "-target", "sandbox", "-timeout", "3m", sandboxGuest.get(t), "pollstdin")
+	})
 	t.Run("timeout", func(t *testing.T) {
 		// The goroutine dump is written from the runtime's SIGQUIT handler:
 		// its write traps into the kernel from inside a signal handler.

@@ -37,6 +37,7 @@ func main() {
 		"clock":      clock,
 		"random":     random,
 		"streams":    streams,
+		"pollstdin":  pollStdin,
 		"sigterm":    sigterm,
 		"hang":       hang,
 		"badptr":     badPointer,
@@ -124,6 +125,36 @@ func streams([]string) {
 	fmt.Fprintln(os.Stdout, "this goes to stdout")
 	fmt.Fprintln(os.Stderr, "this goes to stderr")
 	in, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "reading stdin:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("stdin: %d bytes: %q\n", len(in), in)
+}
+
+// pollStdin reads standard input to its end through the runtime's poller,
+// as a program that makes it non-blocking does: each read that finds nothing
+// waits in epoll for the console to become readable. It says "ready" first,
+// so the test can send its input only once the program waits.
+func pollStdin([]string) {
+	if err := syscall.SetNonblock(0, true); err != nil {
+		fmt.Fprintln(os.Stderr, "making stdin non-blocking:", err)
+		os.Exit(1)
+	}
+	// Nothing is sent before "ready": a read now finds nothing and must
+	// say so instead of waiting.
+	var b [1]byte
+	if _, err := syscall.Read(0, b[:]); err != syscall.EAGAIN {
+		fmt.Fprintf(os.Stderr, "read of empty non-blocking stdin: %v, want EAGAIN\n", err)
+		os.Exit(1)
+	}
+	f := os.NewFile(0, "stdin")
+	if err := f.SetReadDeadline(time.Now().Add(2 * time.Minute)); err != nil {
+		fmt.Fprintln(os.Stderr, "stdin is not pollable:", err)
+		os.Exit(1)
+	}
+	fmt.Println("ready")
+	in, err := io.ReadAll(f)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "reading stdin:", err)
 		os.Exit(1)
