@@ -300,42 +300,67 @@ func TestStdinThroughPoller(t *testing.T) {
 // the program waits for it in epoll: the console must wake that wait.
 func wantLateStdin(t *testing.T, args ...string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, gobiBin, args...)
-	cmd.Dir = repo
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Wait()
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() && sc.Text() != "ready" {
-	}
+	g := startReady(t, args...)
 	// Long enough for the program to block in epoll_pwait.
 	time.Sleep(500 * time.Millisecond)
 	in := "hello\xffworld\n"
-	io.WriteString(stdin, in)
-	stdin.Close()
+	io.WriteString(g.stdin, in)
+	g.stdin.Close()
+	out, err := g.rest()
+	if err != nil {
+		t.Errorf("gobi %s: %v\nstderr:\n%s", strings.Join(args, " "), err, g.stderr.String())
+	}
+	if want := "stdin: 12 bytes: " + strconv.Quote(in) + "\n"; out != want {
+		t.Errorf("stdout after ready: %q, want %q\nstderr:\n%s", out, want, g.stderr.String())
+	}
+}
+
+// readyGuest is a gobi command whose program has printed "ready".
+type readyGuest struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  *bufio.Scanner // stdout after "ready"
+	stderr *strings.Builder
+}
+
+// startReady starts gobi with args (a guest mode that prints "ready" when
+// it waits for the test) and returns once that line arrives. The command
+// is bounded by 3 minutes; the test fails if it never gets ready.
+func startReady(t *testing.T, args ...string) *readyGuest {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	g := &readyGuest{cmd: exec.CommandContext(ctx, gobiBin, args...), stderr: &strings.Builder{}}
+	t.Cleanup(cancel)
+	g.cmd.Dir = repo
+	g.cmd.Stderr = g.stderr
+	var err error
+	if g.stdin, err = g.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := g.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	g.lines = bufio.NewScanner(stdout)
+	if !g.lines.Scan() || g.lines.Text() != "ready" {
+		g.cmd.Process.Kill()
+		g.cmd.Wait()
+		t.Fatalf("guest did not get ready: %q\nstderr:\n%s", g.lines.Text(), g.stderr.String())
+	}
+	return g
+}
+
+// rest returns the rest of the program's stdout once gobi has exited, and
+// how gobi exited.
+func (g *readyGuest) rest() (string, error) {
 	var out strings.Builder
-	for sc.Scan() {
-		out.WriteString(sc.Text() + "\n")
+	for g.lines.Scan() {
+		out.WriteString(g.lines.Text() + "\n")
 	}
-	if err := cmd.Wait(); err != nil || ctx.Err() != nil {
-		t.Errorf("gobi %s: %v (%v)\nstderr:\n%s", strings.Join(args, " "), err, ctx.Err(), stderr.String())
-	}
-	if want := "stdin: 12 bytes: " + strconv.Quote(in) + "\n"; out.String() != want {
-		t.Errorf("stdout after ready: %q, want %q\nstderr:\n%s", out.String(), want, stderr.String())
-	}
+	return out.String(), g.cmd.Wait()
 }
 
 func TestSIGTERMReachesProgram(t *testing.T) {
@@ -349,32 +374,11 @@ func TestSIGTERMReachesProgram(t *testing.T) {
 // handler ran and chose the exit status.
 func wantSIGTERMHandled(t *testing.T, args ...string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, gobiBin, args...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(stdout)
-	if !lines.Scan() || lines.Text() != "ready" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("guest did not get ready: %q\nstderr:\n%s", lines.Text(), stderr.String())
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	var rest strings.Builder
-	for lines.Scan() {
-		rest.WriteString(lines.Text() + "\n")
-	}
-	cmd.Wait()
-	if status := exitStatus(cmd.ProcessState); status != 7 || !strings.Contains(rest.String(), "got terminated") {
-		t.Errorf("after SIGTERM: status %d, stdout %q, want 7 and the handler's message\nstderr:\n%s", status, rest.String(), stderr.String())
+	g := startReady(t, args...)
+	g.cmd.Process.Signal(syscall.SIGTERM)
+	rest, _ := g.rest()
+	if status := exitStatus(g.cmd.ProcessState); status != 7 || !strings.Contains(rest, "got terminated") {
+		t.Errorf("after SIGTERM: status %d, stdout %q, want 7 and the handler's message\nstderr:\n%s", status, rest, g.stderr.String())
 	}
 }
 

@@ -1,12 +1,8 @@
 package timed
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -23,28 +19,14 @@ func TreeCPU(pid int) (time.Duration, error) {
 		cpu  time.Duration
 	}
 	procs := map[int]proc{}
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	for _, path := range stats {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			continue // the process is gone
-		}
-		// "pid (comm) state ppid ... utime stime": comm may hold spaces,
-		// so count fields after its closing parenthesis (state is the
-		// first, ppid the second, utime the 12th, stime the 13th).
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
+	for _, p := range processes() {
+		if len(p.stat) < 13 {
 			continue
 		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 13 {
-			continue
-		}
-		id, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
-		ppid, _ := strconv.Atoi(f[1])
-		utime, _ := strconv.ParseInt(f[11], 10, 64)
-		stime, _ := strconv.ParseInt(f[12], 10, 64)
-		procs[id] = proc{ppid: ppid, cpu: time.Duration(utime+stime) * clockTick}
+		ppid, _ := strconv.Atoi(p.stat[1])
+		utime, _ := strconv.ParseInt(p.stat[11], 10, 64)
+		stime, _ := strconv.ParseInt(p.stat[12], 10, 64)
+		procs[p.pid] = proc{ppid: ppid, cpu: time.Duration(utime+stime) * clockTick}
 	}
 	if _, ok := procs[pid]; !ok {
 		return 0, fmt.Errorf("process %d is not running", pid)

@@ -74,6 +74,24 @@ func findQEMU(pid int) (int, error) {
 	if isQEMU(pid) {
 		return pid, nil
 	}
+	for _, p := range processes() {
+		if len(p.stat) >= 2 && p.stat[1] == strconv.Itoa(pid) && isQEMU(p.pid) {
+			return p.pid, nil
+		}
+	}
+	return 0, fmt.Errorf("no QEMU process among the children of %d", pid)
+}
+
+// process is one process and its /proc/PID/stat fields after the command
+// name: state first, then ppid, and utime and stime 12th and 13th (proc(5)).
+type process struct {
+	pid  int
+	stat []string
+}
+
+// processes lists the running processes.
+func processes() []process {
+	var ps []process
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, path := range stats {
 		b, err := os.ReadFile(path)
@@ -86,16 +104,10 @@ func findQEMU(pid int) (int, error) {
 		if i < 0 {
 			continue
 		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 2 || f[1] != strconv.Itoa(pid) {
-			continue
-		}
-		other, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
-		if isQEMU(other) {
-			return other, nil
-		}
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
+		ps = append(ps, process{pid: pid, stat: strings.Fields(string(b[i+1:]))})
 	}
-	return 0, fmt.Errorf("no QEMU process among the children of %d", pid)
+	return ps
 }
 
 // isQEMU reports whether pid runs a qemu-system emulator.
