@@ -53,26 +53,27 @@ type sockAddr struct {
 }
 
 type socket struct {
-	refs     int32
-	family   uint16
-	typ      uint16
-	state    sockState
-	nonblock bool
-	v6only   bool
-	reuse    bool
-	bound    bool
-	local    sockAddr
-	remote   sockAddr
-	peer     int32 // connected stream peer, -1 if none
-	rdShut   bool  // shutdown(SHUT_RD) here
-	wrShut   bool  // shutdown(SHUT_WR) here: the peer reads EOF
-	peerGone bool  // the peer closed or shut down writing
-	reset    bool  // the peer vanished with data unread: ECONNRESET
-	linger0  bool  // SO_LINGER on with a zero timeout: close resets the peer
-	soError  int32
-	rcvbuf   int32
-	sndbuf   int32
-	nlPort   uint32 // a bound netlink socket's port ID (socket_netlink.go)
+	refs           int32
+	family         uint16
+	typ            uint16
+	state          sockState
+	nonblock       bool
+	v6only         bool
+	reuse          bool
+	bound          bool
+	local          sockAddr
+	remote         sockAddr
+	peer           int32 // connected stream peer, -1 if none
+	rdShut         bool  // shutdown(SHUT_RD) here
+	wrShut         bool  // shutdown(SHUT_WR) here: the peer reads EOF
+	peerGone       bool  // the peer closed or shut down writing
+	reset          bool  // the peer vanished with data unread: ECONNRESET
+	sentAfterClose bool  // a write went after the TCP peer closed: the next fails
+	linger0        bool  // SO_LINGER on with a zero timeout: close resets the peer
+	soError        int32
+	rcvbuf         int32
+	sndbuf         int32
+	nlPort         uint32 // a bound netlink socket's port ID (socket_netlink.go)
 	// Receive ring. For datagram sockets each record is
 	// [len u16][port u16][ip 16] then the payload.
 	rx ring

@@ -103,6 +103,15 @@ func sockSend(k int, b []byte, flags, addr, addrlen, nr uint64) uint64 {
 			s.reset = false
 			return errno(eCONNRESET)
 		}
+		// A TCP peer that closed cleanly answers the first segment sent
+		// after its close with a reset (RFC 9293 §3.10.7.1): Linux lets
+		// that write succeed, its data lost, and fails the next with EPIPE
+		// (a TLS close_notify sent after the server closed is such a
+		// write). A unix socket fails at once.
+		if !s.wrShut && s.family != afUnix && !s.sentAfterClose {
+			s.sentAfterClose = true
+			return uint64(len(b))
+		}
 		if flags&msgNosignal == 0 {
 			sendProcess(sigPIPE, sigInfoLite{code: siKernel})
 		}

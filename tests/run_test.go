@@ -142,6 +142,23 @@ func TestMsgFlags(t *testing.T) {
 	runGuest(t, invocation{}, nil, "msgflags").want(t, 0, []string{msgFlagsWant}, nil)
 }
 
+// peerCloseWant is what the guest's peerclose mode prints on Linux (SIGPIPE
+// is ignored there: Go ignores it for writes that are not to stdout or
+// stderr).
+const peerCloseWant = "" +
+	"tcp: read \"bye\\n\" <nil>\n" +
+	"tcp: first write after close: <nil>\n" +
+	"tcp: second write after close: true\n" +
+	"unix: first write after close: broken pipe\n"
+
+// TestPeerClose: writing to a stream socket whose peer closed fails as on
+// Linux: over TCP one write later than over a unix socket.
+func TestPeerClose(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	runGuest(t, invocation{}, nil, "peerclose").want(t, 0, []string{peerCloseWant}, nil)
+}
+
 // itimersWant is what the guest's itimers mode prints, on Linux too.
 const itimersWant = "" +
 	"samples >= 5: true hog named: true\n" +

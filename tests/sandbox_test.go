@@ -94,6 +94,9 @@ func TestSandboxRuntime(t *testing.T) {
 	t.Run("itimers", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "itimers").want(t, 0, []string{itimersWant}, nil)
 	})
+	t.Run("peerclose", func(t *testing.T) {
+		runSandbox(t, invocation{}, nil, "peerclose").want(t, 0, []string{peerCloseWant}, nil)
+	})
 	t.Run("msgflags", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "msgflags").want(t, 0, []string{msgFlagsWant}, nil)
 	})

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -45,6 +46,7 @@ func main() {
 		"creds":      creds,
 		"prctl":      prctlFlags,
 		"msgflags":   msgFlags,
+		"peerclose":  peerClose,
 		"itimers":    itimers,
 		"procmaps":   procMaps,
 		"scm":        scm,
@@ -285,6 +287,49 @@ func prctlFlags([]string) {
 	fmt.Println("dumpable", get(getDumpable), "set 0:", set(setDumpable, 0), get(getDumpable))
 	fmt.Println("set no_new_privs 0:", set(setNoNewPrivs, 0))
 	fmt.Println("set no_new_privs 1:", set(setNoNewPrivs, 1), get(getNoNewPrivs))
+}
+
+// peerClose writes to a stream socket whose peer has closed, after reading
+// the peer's end of stream: over TCP on the loopback the first write goes
+// (the peer answers it with a reset) and the second fails; over a unix
+// socket pair the first fails.
+func peerClose([]string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println("listen:", err)
+		os.Exit(1)
+	}
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		io.Copy(io.Discard, io.LimitReader(c, 6))
+		io.WriteString(c, "bye\n")
+		c.Close()
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		fmt.Println("dial:", err)
+		os.Exit(1)
+	}
+	io.WriteString(c, "hello\n")
+	reply, err := io.ReadAll(c)
+	fmt.Printf("tcp: read %q %v\n", reply, err)
+	_, err = c.Write([]byte("more\n"))
+	fmt.Printf("tcp: first write after close: %v\n", err)
+	time.Sleep(100 * time.Millisecond) // for the reset
+	_, err = c.Write([]byte("more\n"))
+	fmt.Printf("tcp: second write after close: %v\n", errors.Is(err, syscall.EPIPE))
+
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		fmt.Println("socketpair:", err)
+		os.Exit(1)
+	}
+	syscall.Close(fds[1])
+	_, err = syscall.Write(fds[0], []byte("more\n"))
+	fmt.Printf("unix: first write after close: %v\n", err)
 }
 
 // msgFlags reads datagrams with recvmsg into buffers too small for them
