@@ -41,7 +41,7 @@ func runTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f testFlags
 	target := targetFlag(fs)
 	fs.StringVar(&f.accel, "accel", "auto", accelFlagUsage)
-	fs.StringVar(&f.mem, "m", "512M", "guest memory `size` in QEMU's syntax (a bare number is MiB)")
+	fs.StringVar(&f.mem, "m", "1G", "guest memory `size` in QEMU's syntax (a bare number is MiB)")
 	fs.BoolVar(&f.short, "short", false, "tell long-running tests to shorten their run time")
 	fs.StringVar(&f.run, "run", "", "run only tests matching `regexp`")
 	fs.BoolVar(&f.verbose, "v", false, "print every test's name and output as it runs")
