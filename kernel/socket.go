@@ -507,9 +507,14 @@ func dequeue(l int) int {
 }
 
 // autobind gives an unbound socket a local address matching dst's family:
-// loopback for local destinations, the network's address otherwise.
+// dst's own address when it is one of the network's addresses of this host
+// (Linux's local routes name the address itself as the source), loopback
+// for the other local destinations, the network's address otherwise.
 func autobind(k int, dst *sockAddr) uint64 {
 	var a sockAddr
+	if isNetAddr(&dst.ip) {
+		return bindTo(k, sockAddr{ip: dst.ip})
+	}
 	if !isLocal(&dst.ip) {
 		if src, ok := netSource(dst); ok {
 			return bindTo(k, sockAddr{ip: src})

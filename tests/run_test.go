@@ -159,6 +159,19 @@ func TestPeerClose(t *testing.T) {
 	runGuest(t, invocation{}, nil, "peerclose").want(t, 0, []string{peerCloseWant}, nil)
 }
 
+// selfDialWant is what the guest's selfdial mode prints on Linux.
+const selfDialWant = "" +
+	"client's own address is the dialed one: true\n" +
+	"server's peer is the client: true\n"
+
+// TestSelfDial: a connection to the guest's own network address has that
+// address at both ends, as on Linux.
+func TestSelfDial(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	runGuest(t, invocation{}, nil, "selfdial").want(t, 0, []string{selfDialWant}, nil)
+}
+
 // itimersWant is what the guest's itimers mode prints, on Linux too.
 const itimersWant = "" +
 	"samples >= 5: true hog named: true\n" +

@@ -97,6 +97,9 @@ func TestSandboxRuntime(t *testing.T) {
 	t.Run("peerclose", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "peerclose").want(t, 0, []string{peerCloseWant}, nil)
 	})
+	t.Run("selfdial", func(t *testing.T) {
+		runSandbox(t, invocation{}, nil, "selfdial").want(t, 0, []string{selfDialWant}, nil)
+	})
 	t.Run("msgflags", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "msgflags").want(t, 0, []string{msgFlagsWant}, nil)
 	})

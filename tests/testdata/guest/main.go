@@ -47,6 +47,7 @@ func main() {
 		"prctl":      prctlFlags,
 		"msgflags":   msgFlags,
 		"peerclose":  peerClose,
+		"selfdial":   selfDial,
 		"itimers":    itimers,
 		"procmaps":   procMaps,
 		"scm":        scm,
@@ -330,6 +331,47 @@ func peerClose([]string) {
 	syscall.Close(fds[1])
 	_, err = syscall.Write(fds[0], []byte("more\n"))
 	fmt.Printf("unix: first write after close: %v\n", err)
+}
+
+// selfDial connects to this host's own network address (not loopback) and
+// prints whether each side sees the addresses Linux gives: the dialed
+// address as the client's own, and the client's as the server's peer.
+func selfDial([]string) {
+	var ip net.IP
+	for deadline := time.Now().Add(30 * time.Second); ip == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		addrs, _ := net.InterfaceAddrs()
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+				ip = n.IP
+			}
+		}
+	}
+	if ip == nil {
+		fmt.Println("no IPv4 address")
+		os.Exit(1)
+	}
+	ln, err := net.Listen("tcp", ":0")
+	if err != nil {
+		fmt.Println("listen:", err)
+		os.Exit(1)
+	}
+	peer := make(chan net.Addr, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			peer <- nil
+			return
+		}
+		peer <- c.RemoteAddr()
+		c.Close()
+	}()
+	c, err := net.Dial("tcp", net.JoinHostPort(ip.String(), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)))
+	if err != nil {
+		fmt.Println("dial:", err)
+		os.Exit(1)
+	}
+	fmt.Println("client's own address is the dialed one:", c.LocalAddr().(*net.TCPAddr).IP.Equal(ip))
+	fmt.Println("server's peer is the client:", (<-peer).String() == c.LocalAddr().String())
 }
 
 // msgFlags reads datagrams with recvmsg into buffers too small for them
