@@ -185,7 +185,14 @@ func dgramSend(k int, b []byte, addr, addrlen uint64) uint64 {
 		o.rx.write(h[:])
 		o.rx.write(b)
 		objectChanged(fdSocket, int32(j))
-		break
+		return uint64(len(b))
+	}
+	// No socket has the port: Linux's loopback answers with ICMP port
+	// unreachable, which a connected socket reports as ECONNREFUSED on its
+	// next receive (udp(7)); an unconnected one ignores it.
+	if s.state == ssConnected {
+		s.soError = eCONNREFUSED
+		objectChanged(fdSocket, int32(k))
 	}
 	return uint64(len(b))
 }
@@ -205,6 +212,11 @@ func sockRecvData(k int, b []byte, flags, addr, lenp, nr uint64) uint64 {
 	nonblock := s.nonblock || flags&msgDontwait != 0
 	peek := flags&msgPeek != 0
 	if s.typ == sockDgram {
+		if s.rx.n == 0 && s.soError != 0 {
+			e := s.soError
+			s.soError = 0
+			return errno(int(e))
+		}
 		if s.rx.n == 0 {
 			if nonblock {
 				return errno(eAGAIN)
@@ -300,6 +312,9 @@ func sockReadiness(k int) uint32 {
 		if s.rx.n > 0 {
 			r |= epollIn
 		}
+		if s.soError != 0 {
+			r |= epollErr
+		}
 	case s.ext:
 		return extReadiness(s)
 	case s.state == ssConnected:
@@ -359,6 +374,14 @@ func optSlot(level, name uint64) int {
 	return -1
 }
 
+// Socket buffer sizes as Linux reports them: its default
+// net.core.rmem_max and wmem_max, and its least buffers.
+const (
+	bufMax    = 212992
+	minSndbuf = 4608
+	minRcvbuf = 2304
+)
+
 // optPasscred is SO_PASSCRED's slot: a unix socket that has it set
 // receives the sender's credentials with every message (unix(7)).
 const optPasscred = 8
@@ -377,10 +400,15 @@ func sysSetsockopt(fd, level, name, val, n uint64) uint64 {
 	case level == solSocket && name == soReuseaddr:
 		s.reuse = v != 0
 	case level == solSocket && (name == soSndbuf || name == soRcvbuf):
+		// Linux keeps twice the size asked for (its own bookkeeping),
+		// after capping it at net.core.[rw]mem_max and raising it to its
+		// minimum (socket(7); SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF in
+		// include/net/sock.h). The rings themselves do not change size.
+		u := min(uint32(v), bufMax)
 		if name == soSndbuf {
-			s.sndbuf = v
+			s.sndbuf = max(int32(2*u), minSndbuf)
 		} else {
-			s.rcvbuf = v
+			s.rcvbuf = max(int32(2*u), minRcvbuf)
 		}
 	case level == ipprotoIPv6 && name == ipv6V6only:
 		if s.bound {

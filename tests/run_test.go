@@ -172,6 +172,23 @@ func TestSelfDial(t *testing.T) {
 	runGuest(t, invocation{}, nil, "selfdial").want(t, 0, []string{selfDialWant}, nil)
 }
 
+// sockOptsWant is what the guest's sockopts mode prints on Linux.
+const sockOptsWant = "" +
+	"SO_RCVBUF set 1: <nil>, reads 2304 <nil>\n" +
+	"SO_RCVBUF set 65536: <nil>, reads 131072 <nil>\n" +
+	"SO_SNDBUF set 1: <nil>, reads 4608 <nil>\n" +
+	"SO_SNDBUF set 65536: <nil>, reads 131072 <nil>\n" +
+	"udp write to an unbound port: <nil>\n" +
+	"then read: refused: true\n"
+
+// TestSockOpts: socket buffer sizes read back and UDP's port unreachable
+// as on Linux.
+func TestSockOpts(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	runGuest(t, invocation{}, nil, "sockopts").want(t, 0, []string{sockOptsWant}, nil)
+}
+
 // itimersWant is what the guest's itimers mode prints, on Linux too.
 const itimersWant = "" +
 	"samples >= 5: true hog named: true\n" +

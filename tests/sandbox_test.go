@@ -100,6 +100,9 @@ func TestSandboxRuntime(t *testing.T) {
 	t.Run("selfdial", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "selfdial").want(t, 0, []string{selfDialWant}, nil)
 	})
+	t.Run("sockopts", func(t *testing.T) {
+		runSandbox(t, invocation{}, nil, "sockopts").want(t, 0, []string{sockOptsWant}, nil)
+	})
 	t.Run("msgflags", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "msgflags").want(t, 0, []string{msgFlagsWant}, nil)
 	})

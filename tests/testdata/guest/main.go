@@ -48,6 +48,7 @@ func main() {
 		"msgflags":   msgFlags,
 		"peerclose":  peerClose,
 		"selfdial":   selfDial,
+		"sockopts":   sockOpts,
 		"itimers":    itimers,
 		"procmaps":   procMaps,
 		"scm":        scm,
@@ -372,6 +373,39 @@ func selfDial([]string) {
 	}
 	fmt.Println("client's own address is the dialed one:", c.LocalAddr().(*net.TCPAddr).IP.Equal(ip))
 	fmt.Println("server's peer is the client:", (<-peer).String() == c.LocalAddr().String())
+}
+
+// sockOpts prints socket behaviour that programs read back: buffer sizes
+// after SO_RCVBUF and SO_SNDBUF (Linux doubles them, with a floor), and the
+// ECONNREFUSED a connected UDP socket receives after sending to a port on
+// this host that nobody has bound.
+func sockOpts([]string) {
+	for _, o := range []struct {
+		name string
+		opt  int
+	}{{"SO_RCVBUF", syscall.SO_RCVBUF}, {"SO_SNDBUF", syscall.SO_SNDBUF}} {
+		for _, v := range []int{1, 65536} {
+			fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+			if err != nil {
+				fmt.Println("socket:", err)
+				os.Exit(1)
+			}
+			err = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, o.opt, v)
+			got, gerr := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, o.opt)
+			fmt.Printf("%s set %d: %v, reads %d %v\n", o.name, v, err, got, gerr)
+			syscall.Close(fd)
+		}
+	}
+	c, err := net.Dial("udp", "127.0.0.1:9")
+	if err != nil {
+		fmt.Println("dial:", err)
+		os.Exit(1)
+	}
+	_, err = c.Write([]byte("anyone?"))
+	fmt.Println("udp write to an unbound port:", err)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err = c.Read(make([]byte, 16))
+	fmt.Println("then read: refused:", errors.Is(err, syscall.ECONNREFUSED))
 }
 
 // msgFlags reads datagrams with recvmsg into buffers too small for them
