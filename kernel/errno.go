@@ -23,6 +23,7 @@ const (
 	eNOSPC          = 28
 	ePIPE           = 32
 	eNAMETOOLONG    = 36
+	eNOLCK          = 37
 	eNOSYS          = 38
 	eNOTSOCK        = 88
 	eDESTADDRREQ    = 89

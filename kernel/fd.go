@@ -87,6 +87,7 @@ func release(e fdEntry) {
 	switch e.kind {
 	case fdFile:
 		memfs.Close(memfs.File(e.obj))
+		closedFile(memfs.File(e.obj))
 	case fdEpoll:
 		if epolls[e.obj].refs--; epolls[e.obj].refs == 0 {
 			epolls[e.obj] = epollInst{}
@@ -195,6 +196,8 @@ func sysFcntl(fd, cmd, arg uint64) uint64 {
 		return statusFlags(e)
 	case fSetfl:
 		return setStatusFlags(e, arg)
+	case fGetlk, fSetlk, fSetlkw:
+		return recordLock(e, cmd, arg)
 	}
 	return errno(eINVAL)
 }

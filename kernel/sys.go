@@ -126,6 +126,14 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 		return sysFchmod(a[0], a[1])
 	case 77:
 		return sysFtruncate(a[0], a[1])
+	case 73:
+		return sysFlock(a[0], a[1], nr)
+	case 285:
+		return sysFallocate(a[0], a[1], a[2], a[3])
+	case 137:
+		return sysStatfs(a[0], a[1])
+	case 138:
+		return sysFstatfs(a[0], a[1])
 	case 76: // truncate
 		return sysTruncate(a[0], a[1])
 	case 280:

@@ -189,6 +189,35 @@ func TestSockOpts(t *testing.T) {
 	runGuest(t, invocation{}, nil, "sockopts").want(t, 0, []string{sockOptsWant}, nil)
 }
 
+// fileLocksWant is what the guest's filelocks mode prints on Linux.
+const fileLocksWant = "" +
+	"a LOCK_EX: <nil>\n" +
+	"b LOCK_SH|LOCK_NB: resource temporarily unavailable\n" +
+	"b LOCK_SH waits\n" +
+	"a LOCK_UN: <nil>\n" +
+	"b LOCK_SH granted: <nil>\n" +
+	"a LOCK_SH beside it: <nil>\n" +
+	"a LOCK_EX|LOCK_NB: resource temporarily unavailable\n" +
+	"a LOCK_EX after b closed: <nil>\n" +
+	"a's dup shares the lock: <nil>\n" +
+	"F_SETLK write lock: <nil>\n" +
+	"F_GETLK: <nil> type 2\n" +
+	"F_SETLK write lock on a read-only open: bad file descriptor\n" +
+	"fallocate 8192: <nil>\n" +
+	"size: 8192\n" +
+	"fallocate KEEP_SIZE: <nil>\n" +
+	"size: 8192\n" +
+	"statfs: <nil> sane: true\n" +
+	"fstatfs: <nil> sane: true\n"
+
+// TestFileLocks: flock, record locks, fallocate and statfs answer as on
+// Linux (databases such as bbolt and SQLite need them).
+func TestFileLocks(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	runGuest(t, invocation{}, nil, "filelocks").want(t, 0, []string{fileLocksWant}, nil)
+}
+
 // itimersWant is what the guest's itimers mode prints, on Linux too.
 const itimersWant = "" +
 	"samples >= 5: true hog named: true\n" +

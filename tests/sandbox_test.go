@@ -103,6 +103,9 @@ func TestSandboxRuntime(t *testing.T) {
 	t.Run("sockopts", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "sockopts").want(t, 0, []string{sockOptsWant}, nil)
 	})
+	t.Run("filelocks", func(t *testing.T) {
+		runSandbox(t, invocation{}, nil, "filelocks").want(t, 0, []string{fileLocksWant}, nil)
+	})
 	t.Run("msgflags", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "msgflags").want(t, 0, []string{msgFlagsWant}, nil)
 	})

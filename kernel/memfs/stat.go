@@ -136,3 +136,14 @@ func timespec(ns int64) Timespec {
 	}
 	return Timespec{Sec: s, Nsec: n}
 }
+
+// FSInfo is what statfs(2) reports of the file system holding f: whether f
+// is in its read-only part (everything outside /tmp), and how many of its
+// nodes are in use and can be.
+func FSInfo(f File) (ro bool, used, max int, errno Errno) {
+	i, errno := fileNode(f)
+	if errno != 0 {
+		return false, 0, 0, errno
+	}
+	return fs.nodes[i].ro, int(fs.nodesUsed), maxNodes, 0
+}

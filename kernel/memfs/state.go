@@ -84,6 +84,7 @@ var fs struct {
 	nodes      [maxNodes]node
 	nodeTop    int32 // nodes below this index have been used
 	nodeFree   int32
+	nodesUsed  int32 // nodes in use, for statfs(2)
 	dirents    [maxDirents]dirent
 	direntTop  int32
 	direntFree int32
@@ -113,7 +114,7 @@ func Init(alloc func() uintptr, free func(uintptr), pageSize int, now func() int
 	fs.dirents = [maxDirents]dirent{}
 	fs.files = [maxFiles]file{}
 	fs.hash = [hashBuckets]int32{}
-	fs.nodeTop, fs.nodeFree = 1, 0
+	fs.nodeTop, fs.nodeFree, fs.nodesUsed = 1, 0, 0
 	fs.direntTop, fs.direntFree = 1, 0
 	fs.namesTop = 0
 	fs.nameFree = [nameClasses]int32{}
@@ -143,6 +144,7 @@ func newNode(kind uint8, mode uint32, ro bool) (int32, Errno) {
 		fs.nodeTop++
 	}
 	t := now()
+	fs.nodesUsed++
 	fs.nodes[i] = node{kind: kind, ro: ro, mode: mode & permMask, atime: t, mtime: t, ctime: t}
 	if kind == kindDir {
 		fs.nodes[i].size = 2 * dirEntrySize
@@ -162,4 +164,5 @@ func maybeFreeNode(i int32) {
 	}
 	*n = node{nfree: fs.nodeFree}
 	fs.nodeFree = i
+	fs.nodesUsed--
 }

@@ -49,6 +49,7 @@ func main() {
 		"peerclose":  peerClose,
 		"selfdial":   selfDial,
 		"sockopts":   sockOpts,
+		"filelocks":  fileLocks,
 		"itimers":    itimers,
 		"procmaps":   procMaps,
 		"scm":        scm,
@@ -406,6 +407,66 @@ func sockOpts([]string) {
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	_, err = c.Read(make([]byte, 16))
 	fmt.Println("then read: refused:", errors.Is(err, syscall.ECONNREFUSED))
+}
+
+// fileLocks exercises what databases need of a file besides reading and
+// writing it: flock(2) between two opens of one file (a waiting lock is
+// granted when the holder unlocks, and a close drops the lock), fcntl(2)
+// record locks, fallocate(2) and statfs(2).
+func fileLocks([]string) {
+	d, err := os.MkdirTemp("", "locks")
+	if err != nil {
+		fmt.Println("mkdirtemp:", err)
+		os.Exit(1)
+	}
+	p := d + "/db"
+	a, _ := os.Create(p)
+	b, _ := os.Open(p)
+	fa, fb := int(a.Fd()), int(b.Fd())
+	fmt.Println("a LOCK_EX:", syscall.Flock(fa, syscall.LOCK_EX|syscall.LOCK_NB))
+	fmt.Println("b LOCK_SH|LOCK_NB:", syscall.Flock(fb, syscall.LOCK_SH|syscall.LOCK_NB))
+	got := make(chan error)
+	go func() { got <- syscall.Flock(fb, syscall.LOCK_SH) }()
+	select {
+	case err := <-got:
+		fmt.Println("b LOCK_SH did not wait:", err)
+	case <-time.After(200 * time.Millisecond):
+		fmt.Println("b LOCK_SH waits")
+	}
+	fmt.Println("a LOCK_UN:", syscall.Flock(fa, syscall.LOCK_UN))
+	fmt.Println("b LOCK_SH granted:", <-got)
+	fmt.Println("a LOCK_SH beside it:", syscall.Flock(fa, syscall.LOCK_SH|syscall.LOCK_NB))
+	fmt.Println("a LOCK_EX|LOCK_NB:", syscall.Flock(fa, syscall.LOCK_EX|syscall.LOCK_NB))
+	b.Close()
+	fmt.Println("a LOCK_EX after b closed:", syscall.Flock(fa, syscall.LOCK_EX|syscall.LOCK_NB))
+	dup, _ := syscall.Dup(fa)
+	fmt.Println("a's dup shares the lock:", syscall.Flock(dup, syscall.LOCK_EX|syscall.LOCK_NB))
+	syscall.Close(dup)
+
+	lk := syscall.Flock_t{Type: syscall.F_WRLCK}
+	fmt.Println("F_SETLK write lock:", syscall.FcntlFlock(a.Fd(), syscall.F_SETLK, &lk))
+	lk = syscall.Flock_t{Type: syscall.F_WRLCK}
+	err = syscall.FcntlFlock(a.Fd(), syscall.F_GETLK, &lk)
+	fmt.Println("F_GETLK:", err, "type", lk.Type)
+	r, _ := os.Open(p)
+	lk = syscall.Flock_t{Type: syscall.F_WRLCK}
+	fmt.Println("F_SETLK write lock on a read-only open:", syscall.FcntlFlock(r.Fd(), syscall.F_SETLK, &lk))
+	r.Close()
+
+	fmt.Println("fallocate 8192:", syscall.Fallocate(fa, 0, 0, 8192))
+	st, _ := a.Stat()
+	fmt.Println("size:", st.Size())
+	fmt.Println("fallocate KEEP_SIZE:", syscall.Fallocate(fa, 1, 0, 65536))
+	st, _ = a.Stat()
+	fmt.Println("size:", st.Size())
+
+	var sf syscall.Statfs_t
+	err = syscall.Statfs(d, &sf)
+	fmt.Println("statfs:", err, "sane:", sf.Bsize > 0 && sf.Blocks >= sf.Bfree && sf.Bfree > 0 && sf.Namelen == 255)
+	err = syscall.Fstatfs(fa, &sf)
+	fmt.Println("fstatfs:", err, "sane:", sf.Bsize > 0 && sf.Blocks >= sf.Bfree && sf.Bfree > 0)
+	a.Close()
+	os.RemoveAll(d)
 }
 
 // msgFlags reads datagrams with recvmsg into buffers too small for them

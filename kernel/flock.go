@@ -1,0 +1,236 @@
+package kernel
+
+import "github.com/gobi-os/gobi/kernel/memfs"
+
+// File locks, file space and file-system statistics: flock(2), fcntl(2)'s
+// record locks, fallocate(2), statfs(2) and fstatfs(2).
+//
+// flock locks belong to an open file description (every descriptor dup'd
+// from it shares the lock, and it goes when the last one closes) and
+// conflict between descriptions, even within one process: a program that
+// opens its database twice finds it locked, as on Linux. Record locks
+// (F_SETLK) belong to the process, and one process never conflicts with
+// itself, so with one process they always succeed: Linux would answer the
+// same.
+
+const (
+	lockSh = 1
+	lockEx = 2
+	lockNb = 4
+	lockUn = 8
+
+	fGetlk  = 5
+	fSetlk  = 6
+	fSetlkw = 7
+	fRdlck  = 0
+	fWrlck  = 1
+	fUnlck  = 2
+
+	fallocKeepSize = 1
+
+	tmpfsMagic = 0x01021994
+	stRdonly   = 1
+)
+
+// maxFlocks bounds the locks held at once; one more fails with ENOLCK.
+const maxFlocks = 256
+
+// flockEntry is one lock: the node it locks and the description holding it.
+type flockEntry struct {
+	ino   uint64
+	owner memfs.File // 0: a free entry
+	excl  bool
+}
+
+var flocks [maxFlocks]flockEntry
+
+func sysFlock(fd, op, nr uint64) uint64 {
+	e, ok := getFD(fd)
+	if !ok {
+		return errno(eBADF)
+	}
+	if e.kind != fdFile {
+		return errno(eINVAL)
+	}
+	f := memfs.File(e.obj)
+	ino := memfs.Ino(f)
+	switch op &^ lockNb {
+	case lockUn:
+		unlockFlock(f, ino)
+		return 0
+	case lockSh, lockEx:
+	default:
+		return errno(eINVAL)
+	}
+	excl := op&^lockNb == lockEx
+	free := -1
+	for k := range flocks {
+		l := &flocks[k]
+		switch {
+		case l.owner == 0:
+			if free < 0 {
+				free = k
+			}
+		case l.ino == ino && l.owner != f && (excl || l.excl):
+			if op&lockNb != 0 {
+				return errno(eAGAIN)
+			}
+			return blockRetry(fdFile, int32(ino), nr) // unlockFlock wakes it
+		}
+	}
+	for k := range flocks {
+		if l := &flocks[k]; l.owner == f && l.ino == ino {
+			if l.excl && !excl { // a downgrade lets shared waiters in
+				wakeRetry(fdFile, int32(ino))
+			}
+			l.excl = excl
+			return 0
+		}
+	}
+	if free < 0 {
+		return errno(eNOLCK)
+	}
+	flocks[free] = flockEntry{ino: ino, owner: f, excl: excl}
+	return 0
+}
+
+// unlockFlock drops description f's lock on node ino, if it holds one.
+func unlockFlock(f memfs.File, ino uint64) {
+	for k := range flocks {
+		if l := &flocks[k]; l.owner == f && l.ino == ino {
+			*l = flockEntry{}
+			wakeRetry(fdFile, int32(ino))
+		}
+	}
+}
+
+// closedFile drops the locks of description f once its last descriptor
+// has closed (memfs then no longer knows it).
+func closedFile(f memfs.File) {
+	if _, er := memfs.Flags(f); er == 0 {
+		return // still open through another descriptor
+	}
+	for k := range flocks {
+		if l := &flocks[k]; l.owner == f {
+			ino := l.ino
+			*l = flockEntry{}
+			wakeRetry(fdFile, int32(ino))
+		}
+	}
+}
+
+// recordLock answers F_GETLK, F_SETLK and F_SETLKW for the one process
+// there is. arg points at struct flock {short l_type, l_whence; off_t
+// l_start, l_len; pid_t l_pid} (32 bytes on x86-64).
+func recordLock(e *fdEntry, cmd, arg uint64) uint64 {
+	if e.kind != fdFile {
+		return errno(eINVAL)
+	}
+	if !userOK(uintptr(arg), 32, cmd == fGetlk) {
+		return errno(eFAULT)
+	}
+	typ := *ptr[int16](uintptr(arg))
+	whence := *ptr[int16](uintptr(arg + 2))
+	if typ < fRdlck || typ > fUnlck || whence < 0 || whence > 2 {
+		return errno(eINVAL)
+	}
+	if cmd == fGetlk {
+		*ptr[int16](uintptr(arg)) = fUnlck // nothing of another process's conflicts
+		return 0
+	}
+	// A lock needs the access it guards (fcntl(2): EBADF).
+	fl, er := memfs.Flags(memfs.File(e.obj))
+	if er != 0 {
+		return errnoOf(er)
+	}
+	if typ == fRdlck && fl&3 == 1 || typ == fWrlck && fl&3 == 0 {
+		return errno(eBADF)
+	}
+	return 0
+}
+
+func sysFallocate(fd, mode, off, n uint64) uint64 {
+	e, ok := getFD(fd)
+	if !ok {
+		return errno(eBADF)
+	}
+	if e.kind != fdFile {
+		return errno(eNODEV)
+	}
+	if int64(off) < 0 || int64(n) <= 0 || int64(off+n) < 0 {
+		return errno(eINVAL)
+	}
+	f := memfs.File(e.obj)
+	var st memfs.Stat
+	if er := memfs.Fstat(f, &st); er != 0 {
+		return errnoOf(er)
+	}
+	switch mode {
+	case 0: // extend to cover the range; memory is allocated as it is written
+		if end := int64(off + n); end > st.Size {
+			return errnoOf(memfs.Ftruncate(f, end))
+		}
+		return 0
+	case fallocKeepSize:
+		return 0
+	}
+	return errno(eOPNOTSUPP) // holes, zeroing and collapsing ranges
+}
+
+func sysStatfs(path, buf uint64) uint64 {
+	p, r := userPath(path)
+	if r != 0 {
+		return r
+	}
+	f, er := memfs.Open(cwd, p, memfs.O_PATH, 0)
+	if er != 0 {
+		return errnoOf(er)
+	}
+	defer memfs.Close(f)
+	return statfs(f, buf)
+}
+
+func sysFstatfs(fd, buf uint64) uint64 {
+	e, ok := getFD(fd)
+	if !ok {
+		return errno(eBADF)
+	}
+	if e.kind != fdFile {
+		// Pipes, sockets and the rest live in Linux's internal
+		// pseudo-file systems; a tmpfs answer serves as well.
+		return statfsOf(false, buf)
+	}
+	return statfs(memfs.File(e.obj), buf)
+}
+
+// statfs writes struct statfs (120 bytes on x86-64) for the file system
+// holding f: a tmpfs as large as the memory the kernel has for it.
+func statfs(f memfs.File, buf uint64) uint64 {
+	ro, _, _, er := memfs.FSInfo(f)
+	if er != 0 {
+		return errnoOf(er)
+	}
+	return statfsOf(ro, buf)
+}
+
+func statfsOf(ro bool, buf uint64) uint64 {
+	if !userOK(uintptr(buf), 120, true) {
+		return errno(eFAULT)
+	}
+	_, used, max, _ := memfs.FSInfo(cwd)
+	b := bytesAt(uintptr(buf), 120)
+	clear(b)
+	put64(b[0:], tmpfsMagic)             // f_type
+	put64(b[8:], pageSize)               // f_bsize
+	put64(b[16:], usedFrames+freeFrames) // f_blocks
+	put64(b[24:], freeFrames)            // f_bfree
+	put64(b[32:], freeFrames)            // f_bavail
+	put64(b[40:], uint64(max))           // f_files
+	put64(b[48:], uint64(max-used))      // f_ffree
+	put64(b[64:], 255)                   // f_namelen
+	put64(b[72:], pageSize)              // f_frsize
+	if ro {
+		put64(b[80:], stRdonly) // f_flags
+	}
+	return 0
+}
