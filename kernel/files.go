@@ -22,6 +22,7 @@ func setupFiles() {
 	// The boot arguments, for the network configuration (gobi.ip...).
 	cmdline[cmdlineLen] = '\n'
 	memfs.WriteFile("/proc/cmdline", cmdline[:cmdlineLen+1], 0o444)
+	setupProcFiles()
 	// The listen backlog limit, as Linux 5.4+ has it; Go reads it for
 	// listen(2).
 	memfs.MkdirAll("/proc/sys/net/core", 0o555)

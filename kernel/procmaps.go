@@ -26,9 +26,10 @@ func setupProcMaps() {
 }
 
 // refreshOpened rewrites the file f was just opened on if it is made on
-// open: the open file reads the node's new contents.
+// open (this one, or those of procself.go): the open file reads the node's
+// new contents.
 func refreshOpened(f memfs.File) {
-	if mapsIno == 0 || memfs.Ino(f) != mapsIno {
+	if refreshProcFile(f) || mapsIno == 0 || memfs.Ino(f) != mapsIno {
 		return
 	}
 	n := 0

@@ -96,9 +96,10 @@ func sandboxSigprocmask(i int, how, set, old, size uint64) uint64 {
 	return 0
 }
 
-// refreshOpened has no /proc files to make on open in the sandbox: its
+// refreshOpened makes the /proc files that describe the program
+// (procself.go) when one is opened. There is no /proc/self/maps: the
 // memory map is the host process's, which the kernel does not track.
-func refreshOpened(memfs.File) {}
+func refreshOpened(f memfs.File) { refreshProcFile(f) }
 
 // processID is the program's process ID: the host's, which getpid (a host
 // call) returns too.

@@ -35,14 +35,7 @@ func sysPrlimit(p, res, newLim, oldLim uint64) uint64 {
 			return errno(eFAULT)
 		}
 		l := ptr[[2]uint64](uintptr(oldLim))
-		switch res {
-		case rlimitNofile:
-			l[0], l[1] = fdLimit, fdLimit
-		case rlimitStack:
-			l[0], l[1] = mainStackSize, rlimInfinity
-		default:
-			l[0], l[1] = rlimInfinity, rlimInfinity
-		}
+		l[0], l[1] = rlimit(res)
 	}
 	return 0
 }
@@ -153,7 +146,7 @@ func sysGetrusage(who, usage uint64) uint64 {
 	}
 	b := bytesAt(uintptr(usage), 144)
 	clear(b)
-	ns := nanotime()
+	ns := nanotime() - startNs
 	put64(b[0:], uint64(ns/1e9)) // ru_utime: all time is the program's
 	put64(b[8:], uint64(ns%1e9/1000))
 	put64(b[32:], usedFrames*pageSize/1024) // ru_maxrss in KiB

@@ -218,6 +218,24 @@ func TestFileLocks(t *testing.T) {
 	runGuest(t, invocation{}, nil, "filelocks").want(t, 0, []string{fileLocksWant}, nil)
 }
 
+// procSelfWant is what the guest's procself mode prints on Linux.
+const procSelfWant = "" +
+	"stat: pid: true fields: true\n" +
+	"stat: threads: true rss: true\n" +
+	"stat: /proc/self is the same process: true\n" +
+	"limits: <nil> true\n" +
+	"fd: <nil> true\n" +
+	"stat btime: <nil> true\n" +
+	"meminfo: <nil> true true\n"
+
+// TestProcSelf: /proc/PID/stat, /proc/self/limits, /proc/self/fd,
+// /proc/stat and /proc/meminfo exist and parse as Linux's do.
+func TestProcSelf(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	runGuest(t, invocation{}, nil, "procself").want(t, 0, []string{procSelfWant}, nil)
+}
+
 // itimersWant is what the guest's itimers mode prints, on Linux too.
 const itimersWant = "" +
 	"samples >= 5: true hog named: true\n" +

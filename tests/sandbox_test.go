@@ -106,6 +106,9 @@ func TestSandboxRuntime(t *testing.T) {
 	t.Run("filelocks", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "filelocks").want(t, 0, []string{fileLocksWant}, nil)
 	})
+	t.Run("procself", func(t *testing.T) {
+		runSandbox(t, invocation{}, nil, "procself").want(t, 0, []string{procSelfWant}, nil)
+	})
 	t.Run("msgflags", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "msgflags").want(t, 0, []string{msgFlagsWant}, nil)
 	})

@@ -73,21 +73,56 @@ func setInPlace(i int32, s string) {
 // SetExe makes /proc/self/exe a symbolic link to target, the program's
 // path, replacing any earlier one.
 func SetExe(target string) Errno {
+	return setLink(fs.procSelf, "exe", target)
+}
+
+// SetLink makes absolute path a symbolic link to target for the kernel
+// (such as /proc/1 to self), replacing what was there: like WriteFile it
+// bypasses the read-only rule, and the link is read-only to the program.
+func SetLink(path, target string) Errno {
+	w, errno := resolve(NoFile, path, parentOnly, 0)
+	if errno != 0 {
+		return errno
+	}
+	if w.dots != lastNorm {
+		return EINVAL
+	}
+	return setLink(w.parent, w.name, target)
+}
+
+// ClearDir removes every entry of the kernel's directory at absolute path
+// (/proc/self/fd, before it is made afresh).
+func ClearDir(path string) Errno {
+	w, errno := resolve(NoFile, path, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	if fs.nodes[w.node].kind != kindDir {
+		return ENOTDIR
+	}
+	for e := fs.nodes[w.node].first; e != 0; e = fs.nodes[w.node].first {
+		unlink(e)
+	}
+	return 0
+}
+
+// setLink makes name in directory dir a read-only symbolic link to target.
+func setLink(dir int32, name, target string) Errno {
 	if !fs.ready {
 		return EINVAL
 	}
 	if target == "" || len(target) >= PathMax {
 		return EINVAL
 	}
-	if e := lookupEntry(fs.procSelf, "exe"); e != 0 {
+	if e := lookupEntry(dir, name); e != 0 {
 		unlink(e)
 	}
-	i, errno := makeNode(fs.procSelf, "exe", kindSymlink, 0o777, true)
+	i, errno := makeNode(dir, name, kindSymlink, 0o777, true)
 	if errno != 0 {
 		return errno
 	}
 	if _, errno := writeData(&fs.nodes[i], bytesOf(target), 0); errno != 0 {
-		unlink(lookupEntry(fs.procSelf, "exe"))
+		unlink(lookupEntry(dir, name))
 		return errno
 	}
 	return 0

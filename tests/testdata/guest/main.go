@@ -50,6 +50,7 @@ func main() {
 		"selfdial":   selfDial,
 		"sockopts":   sockOpts,
 		"filelocks":  fileLocks,
+		"procself":   procSelf,
 		"itimers":    itimers,
 		"procmaps":   procMaps,
 		"scm":        scm,
@@ -467,6 +468,46 @@ func fileLocks([]string) {
 	fmt.Println("fstatfs:", err, "sane:", sf.Bsize > 0 && sf.Blocks >= sf.Bfree && sf.Bfree > 0)
 	a.Close()
 	os.RemoveAll(d)
+}
+
+// procSelf reads the /proc files that process metrics libraries read and
+// prints whether each says what Linux would about this program.
+func procSelf([]string) {
+	pid := os.Getpid()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		fmt.Println("stat:", err)
+		os.Exit(1)
+	}
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	fields := strings.Fields(s[i+1:])
+	fmt.Println("stat: pid:", strings.HasPrefix(s, strconv.Itoa(pid)+" ("), "fields:", len(fields)+2 == 52)
+	threads, _ := strconv.Atoi(fields[17])
+	rss, _ := strconv.Atoi(fields[21])
+	fmt.Println("stat: threads:", threads >= 1, "rss:", rss > 0)
+	self, _ := os.ReadFile("/proc/self/stat")
+	fmt.Println("stat: /proc/self is the same process:", strings.HasPrefix(string(self), strconv.Itoa(pid)+" "))
+	limits, err := os.ReadFile("/proc/self/limits")
+	fmt.Println("limits:", err, strings.Contains(string(limits), "Max open files"))
+	f, _ := os.Open("/proc/self/limits")
+	ents, err := os.ReadDir("/proc/self/fd")
+	has := map[string]bool{}
+	for _, e := range ents {
+		has[e.Name()] = true
+	}
+	fmt.Println("fd:", err, has["0"] && has["1"] && has["2"] && has[strconv.Itoa(int(f.Fd()))])
+	f.Close()
+	ps, err := os.ReadFile("/proc/stat")
+	var btime int64
+	for _, l := range strings.Split(string(ps), "\n") {
+		if v, ok := strings.CutPrefix(l, "btime "); ok {
+			btime, _ = strconv.ParseInt(v, 10, 64)
+		}
+	}
+	fmt.Println("stat btime:", err, btime > 0 && btime <= time.Now().Unix())
+	mi, err := os.ReadFile("/proc/meminfo")
+	fmt.Println("meminfo:", err, strings.HasPrefix(string(mi), "MemTotal:"), strings.Contains(string(mi), "\nMemAvailable:"))
 }
 
 // msgFlags reads datagrams with recvmsg into buffers too small for them
