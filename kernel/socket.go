@@ -84,8 +84,9 @@ type socket struct {
 	qtail   int32
 	qn      int
 	qnext   int32
-	// Options a program may read back.
-	opts [9]int32
+	// Options a program may read back (storedOpts), and which were set.
+	opts   [len(storedOpts)]int32
+	optSet uint32
 
 	// AF_UNIX names (socket_unix.go): this socket's and its peer's.
 	uname unixName

@@ -356,22 +356,62 @@ const (
 	soAcceptconn = 30
 	soLinger     = 13
 
+	ipprotoIP   = 0
 	ipprotoTCP  = 6
 	ipprotoIPv6 = 41
 	ipv6V6only  = 26
 )
 
-// optSlot maps the stored options to slots of socket.opts.
+// storedOpts are the integer options a socket keeps as they were set, for
+// getsockopt to read back, with Linux's defaults before any set (socket(7),
+// ip(7), tcp(7)). They change nothing else: the network stack's sockets
+// use its own settings.
+var storedOpts = [...]struct {
+	level, name uint64
+	def         int32
+}{
+	{solSocket, soKeepalive, 0},
+	{solSocket, soPasscred, 0}, // optPasscred: socket_rights.go reads it
+	{solSocket, 6, 0},          // SO_BROADCAST
+	{solSocket, 15, 0},         // SO_REUSEPORT
+	{solSocket, 18, 1},         // SO_RCVLOWAT
+	{ipprotoIP, 1, 0},          // IP_TOS
+	{ipprotoIP, 2, 64},         // IP_TTL
+	{ipprotoIP, 11, 0},         // IP_RECVERR
+	{ipprotoTCP, 1, 0},         // TCP_NODELAY
+	{ipprotoTCP, 2, 536},       // TCP_MAXSEG
+	{ipprotoTCP, 3, 0},         // TCP_CORK
+	{ipprotoTCP, 4, 7200},      // TCP_KEEPIDLE
+	{ipprotoTCP, 5, 75},        // TCP_KEEPINTVL
+	{ipprotoTCP, 6, 9},         // TCP_KEEPCNT
+	{ipprotoTCP, 7, 6},         // TCP_SYNCNT
+	{ipprotoTCP, 9, 0},         // TCP_DEFER_ACCEPT
+	{ipprotoTCP, 12, 1},        // TCP_QUICKACK
+	{ipprotoTCP, 18, 0},        // TCP_USER_TIMEOUT
+	{ipprotoTCP, 23, 0},        // TCP_FASTOPEN
+}
+
+// optPasscred is SO_PASSCRED's slot: a unix socket that has it set
+// receives the sender's credentials with every message (unix(7)).
+const optPasscred = 1
+
+// optSlot returns the slot of socket.opts that stores option (level,
+// name), or -1.
 func optSlot(level, name uint64) int {
-	switch {
-	case level == solSocket && name == soKeepalive:
-		return 0
-	case level == ipprotoTCP && name <= 7: // TCP_NODELAY .. TCP_KEEPCNT
-		return 1 + int(name)%7
-	case level == solSocket && name == soPasscred:
-		return optPasscred
+	for k, o := range storedOpts {
+		if o.level == level && o.name == name {
+			return k
+		}
 	}
 	return -1
+}
+
+// optValue is socket s's value of the option in slot k.
+func optValue(s *socket, k int) int32 {
+	if s.optSet&(1<<k) != 0 {
+		return s.opts[k]
+	}
+	return storedOpts[k].def
 }
 
 // Socket buffer sizes as Linux reports them: its default
@@ -381,10 +421,6 @@ const (
 	minSndbuf = 4608
 	minRcvbuf = 2304
 )
-
-// optPasscred is SO_PASSCRED's slot: a unix socket that has it set
-// receives the sender's credentials with every message (unix(7)).
-const optPasscred = 8
 
 func sysSetsockopt(fd, level, name, val, n uint64) uint64 {
 	k, r := sockOf(fd)
@@ -424,6 +460,7 @@ func sysSetsockopt(fd, level, name, val, n uint64) uint64 {
 	default:
 		if slot := optSlot(level, name); slot >= 0 {
 			s.opts[slot] = v
+			s.optSet |= 1 << slot
 		}
 	}
 	return 0
@@ -475,7 +512,7 @@ func sysGetsockopt(fd, level, name, val, lenp uint64) uint64 {
 		if slot < 0 {
 			return errno(eNOPROTOOPT)
 		}
-		v = s.opts[slot]
+		v = optValue(s, slot)
 	}
 	*ptr[int32](uintptr(val)) = v
 	*ptr[uint32](uintptr(lenp)) = 4

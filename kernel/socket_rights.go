@@ -184,7 +184,7 @@ func takeRights(k, max int) (f flight, slot, n int) {
 func receiveControl(k int, f *flight, ctl, ctlLen uint64, cloexec bool) (uint64, uint32) {
 	var out uint64
 	var fl uint32
-	if sockets[k].opts[optPasscred] != 0 {
+	if optValue(&sockets[k], optPasscred) != 0 {
 		out, fl = receiveCreds(ctl, ctlLen)
 	}
 	if f.n > 0 {

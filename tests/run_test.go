@@ -178,11 +178,17 @@ const sockOptsWant = "" +
 	"SO_RCVBUF set 65536: <nil>, reads 131072 <nil>\n" +
 	"SO_SNDBUF set 1: <nil>, reads 4608 <nil>\n" +
 	"SO_SNDBUF set 65536: <nil>, reads 131072 <nil>\n" +
+	"TCP_KEEPIDLE: default 7200 <nil>, set 15: <nil>, reads 15 <nil>\n" +
+	"TCP_KEEPINTVL: default 75 <nil>, set 15: <nil>, reads 15 <nil>\n" +
+	"TCP_KEEPCNT: default 9 <nil>, set 3: <nil>, reads 3 <nil>\n" +
+	"SO_REUSEPORT: default 0 <nil>, set 1: <nil>, reads 1 <nil>\n" +
+	"IP_TTL: default 64 <nil>, set 32: <nil>, reads 32 <nil>\n" +
+	"TCP_QUICKACK: default 1 <nil>, set 0: <nil>, reads 0 <nil>\n" +
 	"udp write to an unbound port: <nil>\n" +
 	"then read: refused: true\n"
 
-// TestSockOpts: socket buffer sizes read back and UDP's port unreachable
-// as on Linux.
+// TestSockOpts: socket options read back (buffer sizes doubled, others'
+// defaults) and UDP's port unreachable as on Linux.
 func TestSockOpts(t *testing.T) {
 	needQEMU(t)
 	t.Parallel()

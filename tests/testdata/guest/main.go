@@ -378,7 +378,8 @@ func selfDial([]string) {
 }
 
 // sockOpts prints socket behaviour that programs read back: buffer sizes
-// after SO_RCVBUF and SO_SNDBUF (Linux doubles them, with a floor), and the
+// after SO_RCVBUF and SO_SNDBUF (Linux doubles them, with a floor), other
+// options' defaults and values after a set, and the
 // ECONNREFUSED a connected UDP socket receives after sending to a port on
 // this host that nobody has bound.
 func sockOpts([]string) {
@@ -397,6 +398,25 @@ func sockOpts([]string) {
 			fmt.Printf("%s set %d: %v, reads %d %v\n", o.name, v, err, got, gerr)
 			syscall.Close(fd)
 		}
+	}
+	for _, o := range []struct {
+		name       string
+		level, opt int
+		set        int
+	}{
+		{"TCP_KEEPIDLE", syscall.IPPROTO_TCP, syscall.TCP_KEEPIDLE, 15},
+		{"TCP_KEEPINTVL", syscall.IPPROTO_TCP, syscall.TCP_KEEPINTVL, 15},
+		{"TCP_KEEPCNT", syscall.IPPROTO_TCP, syscall.TCP_KEEPCNT, 3},
+		{"SO_REUSEPORT", syscall.SOL_SOCKET, 15, 1},
+		{"IP_TTL", syscall.IPPROTO_IP, syscall.IP_TTL, 32},
+		{"TCP_QUICKACK", syscall.IPPROTO_TCP, 12, 0},
+	} {
+		fd, _ := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		def, gerr := syscall.GetsockoptInt(fd, o.level, o.opt)
+		serr := syscall.SetsockoptInt(fd, o.level, o.opt, o.set)
+		got, gerr2 := syscall.GetsockoptInt(fd, o.level, o.opt)
+		fmt.Printf("%s: default %d %v, set %d: %v, reads %d %v\n", o.name, def, gerr, o.set, serr, got, gerr2)
+		syscall.Close(fd)
 	}
 	c, err := net.Dial("udp", "127.0.0.1:9")
 	if err != nil {
