@@ -22,7 +22,10 @@ import (
 //     as Linux's quick-ACK mode sends them (net/ipv4/tcp_input.c,
 //     TCP_MAX_QUICKACKS): a peer that holds small segments back until the
 //     last one is acknowledged (Nagle's algorithm, RFC 896) does not stall
-//     while a connection starts.
+//     while a connection starts. So does the first one after the
+//     connection was quiet for quickAckIdle, as Linux re-enters quick-ACK
+//     mode after an idle period: a request written in two parts by such a
+//     peer on a kept-alive connection gets its first part acknowledged.
 //   - Duplicate ACKs (the acknowledgement did not move), ACKs with SACK
 //     blocks, window updates and everything else go out at once and in
 //     order, so loss recovery (RFC 5681 §3.2, RFC 6675) sees what it would
@@ -42,6 +45,10 @@ const (
 	// quickAcks is how many acknowledgements of a connection are never
 	// delayed: Linux's TCP_MAX_QUICKACKS.
 	quickAcks = 16
+	// quickAckIdle is how long a connection must have sent no ACK for its
+	// next one to go at once: Linux's minimum retransmission timeout, its
+	// test for an idle connection.
+	quickAckIdle = 200 * time.Millisecond
 	// maxFlows bounds the acknowledgement table; when full it starts over,
 	// which only costs a few ACKs that are sent at once.
 	maxFlows = 4096
@@ -122,10 +129,11 @@ type ackDelayer struct {
 	pending []heldAck           // delayed ACKs, oldest first
 }
 
-// sentAck is what a flow has sent: its last acknowledgement, and how many
-// (up to quickAcks).
+// sentAck is what a flow has sent: its last acknowledgement, when, and how
+// many (up to quickAcks).
 type sentAck struct {
 	ack uint32
+	at  time.Time
 	n   int
 }
 
@@ -139,15 +147,16 @@ type heldAck struct {
 
 func newAckDelayer() *ackDelayer { return &ackDelayer{sent: map[flowKey]sentAck{}} }
 
-// delayable reports whether a pure ACK may wait for a response: its
-// connection is past its quick ACKs, and it moves the acknowledgement
-// forward by less than ackEvery since the last one sent.
-func (d *ackDelayer) delayable(seg tcpSegment) bool {
+// delayable reports whether a pure ACK may wait for a response at now: its
+// connection is past its quick ACKs and was not idle, and it moves the
+// acknowledgement forward by less than ackEvery since the last one sent.
+func (d *ackDelayer) delayable(seg tcpSegment, now time.Time) bool {
 	if !seg.pureAck {
 		return false
 	}
 	last := d.sent[seg.flow]
-	return last.n >= quickAcks && seqAfter(seg.ack, last.ack) && seg.ack-last.ack < ackEvery
+	return last.n >= quickAcks && now.Sub(last.at) < quickAckIdle &&
+		seqAfter(seg.ack, last.ack) && seg.ack-last.ack < ackEvery
 }
 
 // next is when the oldest held ACK is due; ok is false when none is held
@@ -182,26 +191,26 @@ func (d *ackDelayer) filter(frames [][]byte, now time.Time) [][]byte {
 				k--
 			}
 		}
-		if d.delayable(seg) {
+		if d.delayable(seg, now) {
 			d.pending = append(d.pending, heldAck{seg: seg, frame: append([]byte(nil), f...), due: due})
 			continue
 		}
-		d.record(seg)
+		d.record(seg, now)
 		out = append(out, f)
 	}
 	for len(d.pending) > 0 && !d.pending[0].due.After(now) {
 		h := d.pending[0]
 		d.pending = d.pending[1:]
-		d.record(h.seg)
+		d.record(h.seg, now)
 		out = append(out, h.frame)
 	}
 	return out
 }
 
-func (d *ackDelayer) record(seg tcpSegment) {
+func (d *ackDelayer) record(seg tcpSegment, now time.Time) {
 	if len(d.sent) >= maxFlows {
 		clear(d.sent)
 	}
 	last := d.sent[seg.flow]
-	d.sent[seg.flow] = sentAck{ack: seg.ack, n: min(last.n+1, quickAcks)}
+	d.sent[seg.flow] = sentAck{ack: seg.ack, at: now, n: min(last.n+1, quickAcks)}
 }

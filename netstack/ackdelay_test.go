@@ -153,6 +153,17 @@ func TestAckDelay(t *testing.T) {
 		t.Errorf("the held ACK of flow 1 after flow 2's data: sent %v", got)
 	}
 
+	// After a quiet spell the next ACK goes at once (Linux's quick ACK
+	// after idle), and the one after it waits again.
+	quiet := now.Add(ackDelay + quickAckIdle) // flow 1 last sent an ACK at now+ackDelay
+	if got := sentAcks(t, d.filter([][]byte{tcpFrame(1, tcpACK, 3400, 0, nil)}, quiet)); !equal(got, []uint32{3400}) {
+		t.Errorf("first ACK after %v idle: sent %v, want it at once", quickAckIdle, got)
+	}
+	if got := d.filter([][]byte{tcpFrame(1, tcpACK, 3450, 0, nil)}, quiet.Add(time.Millisecond)); len(got) != 0 {
+		t.Errorf("second ACK after idle went out at once: %v", sentAcks(t, got))
+	}
+	d.filter([][]byte{tcpFrame(1, tcpACK|0x08, 3450, 10, nil)}, quiet.Add(time.Millisecond))
+
 	// Frames that are not TCP pass in order.
 	arp := make([]byte, 42)
 	binary.BigEndian.PutUint16(arp[12:], 0x0806)
