@@ -432,6 +432,10 @@ func sysConnect(fd, addr, n, nr uint64) uint64 {
 	case ssListening:
 		return errno(eINVAL)
 	}
+	if e := s.soError; e != 0 && !s.ext { // a refusal not yet collected
+		s.soError = 0
+		return errno(int(e))
+	}
 	if !isLocal(&a.ip) {
 		return connectExt(k, a, nr)
 	}
@@ -445,6 +449,14 @@ func sysConnect(fd, addr, n, nr uint64) uint64 {
 	}
 	l := findListener(s.family, a)
 	if l < 0 {
+		// Linux's loopback refuses in its softirq, after connect(2)
+		// returned: a non-blocking caller gets EINPROGRESS and finds
+		// the refusal in SO_ERROR (tcp(7)), or from connecting again.
+		if s.nonblock {
+			s.soError = eCONNREFUSED
+			objectChanged(fdSocket, int32(k))
+			return errno(eINPROGRESS)
+		}
 		return errno(eCONNREFUSED)
 	}
 	ls := &sockets[l]

@@ -333,8 +333,11 @@ func sockReadiness(k int) uint32 {
 		if s.reset {
 			r |= epollErr
 		}
-	default: // a fresh stream socket
+	default: // a fresh stream socket, or one whose connect was refused
 		r |= epollOut | epollHup
+		if s.soError != 0 {
+			r |= epollErr
+		}
 	}
 	return r
 }

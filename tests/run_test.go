@@ -184,11 +184,15 @@ const sockOptsWant = "" +
 	"SO_REUSEPORT: default 0 <nil>, set 1: <nil>, reads 1 <nil>\n" +
 	"IP_TTL: default 64 <nil>, set 32: <nil>, reads 32 <nil>\n" +
 	"TCP_QUICKACK: default 1 <nil>, set 0: <nil>, reads 0 <nil>\n" +
+	"non-blocking connect to a closed port: operation now in progress\n" +
+	"then SO_ERROR: connection refused\n" +
+	"net.Dial to it: refused: true\n" +
 	"udp write to an unbound port: <nil>\n" +
 	"then read: refused: true\n"
 
 // TestSockOpts: socket options read back (buffer sizes doubled, others'
-// defaults) and UDP's port unreachable as on Linux.
+// defaults), a refused non-blocking connect and UDP's port unreachable as
+// on Linux.
 func TestSockOpts(t *testing.T) {
 	needQEMU(t)
 	t.Parallel()

@@ -418,6 +418,15 @@ func sockOpts([]string) {
 		fmt.Printf("%s: default %d %v, set %d: %v, reads %d %v\n", o.name, def, gerr, o.set, serr, got, gerr2)
 		syscall.Close(fd)
 	}
+	fd, _ := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK, 0)
+	err := syscall.Connect(fd, &syscall.SockaddrInet4{Port: 1, Addr: [4]byte{127, 0, 0, 1}})
+	fmt.Println("non-blocking connect to a closed port:", err)
+	time.Sleep(50 * time.Millisecond)
+	v, _ := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_ERROR)
+	fmt.Println("then SO_ERROR:", syscall.Errno(v))
+	syscall.Close(fd)
+	_, err = net.Dial("tcp", "127.0.0.1:1")
+	fmt.Println("net.Dial to it: refused:", errors.Is(err, syscall.ECONNREFUSED))
 	c, err := net.Dial("udp", "127.0.0.1:9")
 	if err != nil {
 		fmt.Println("dial:", err)
