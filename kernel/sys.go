@@ -257,6 +257,16 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 		return sysSysinfo(a[0])
 	case 98:
 		return sysGetrusage(a[0], a[1])
+	case 96:
+		return sysGettimeofday(a[0])
+	case 201:
+		return sysTime(a[0])
+	case 203: // sched_setaffinity: nothing to change
+		return 0
+	case 273: // set_robust_list
+		return 0
+	case 334, 27: // rseq, mincore: not provided, as under a kernel without them
+		return errno(eNOSYS)
 	case 61: // wait4: never any children
 		return errno(eCHILD)
 	case 57, 58, 59, 322, 435: // fork, vfork, execve, execveat, clone3

@@ -246,6 +246,22 @@ func TestProcSelf(t *testing.T) {
 	runGuest(t, invocation{}, nil, "procself").want(t, 0, []string{procSelfWant}, nil)
 }
 
+// timeCallsWant is what the guest's timecalls mode prints on Linux.
+const timeCallsWant = "" +
+	"gettimeofday: <nil> agrees with time.Now: true\n" +
+	"time: true agrees with time.Now: true\n" +
+	"clock_getres(CLOCK_MONOTONIC): true 1ns: true\n" +
+	"clock_getres(bad clock): invalid argument\n" +
+	"sched_setaffinity: true\n"
+
+// TestTimeCalls: gettimeofday, time, clock_getres and sched_setaffinity
+// answer as on Linux.
+func TestTimeCalls(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	runGuest(t, invocation{}, nil, "timecalls").want(t, 0, []string{timeCallsWant}, nil)
+}
+
 // itimersWant is what the guest's itimers mode prints, on Linux too.
 const itimersWant = "" +
 	"samples >= 5: true hog named: true\n" +

@@ -109,6 +109,9 @@ func TestSandboxRuntime(t *testing.T) {
 	t.Run("procself", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "procself").want(t, 0, []string{procSelfWant}, nil)
 	})
+	t.Run("timecalls", func(t *testing.T) {
+		runSandbox(t, invocation{}, nil, "timecalls").want(t, 0, []string{timeCallsWant}, nil)
+	})
 	t.Run("msgflags", func(t *testing.T) {
 		runSandbox(t, invocation{}, nil, "msgflags").want(t, 0, []string{msgFlagsWant}, nil)
 	})

@@ -51,6 +51,7 @@ func main() {
 		"sockopts":   sockOpts,
 		"filelocks":  fileLocks,
 		"procself":   procSelf,
+		"timecalls":  timeCalls,
 		"itimers":    itimers,
 		"procmaps":   procMaps,
 		"scm":        scm,
@@ -537,6 +538,26 @@ func procSelf([]string) {
 	fmt.Println("stat btime:", err, btime > 0 && btime <= time.Now().Unix())
 	mi, err := os.ReadFile("/proc/meminfo")
 	fmt.Println("meminfo:", err, strings.HasPrefix(string(mi), "MemTotal:"), strings.Contains(string(mi), "\nMemAvailable:"))
+}
+
+// timeCalls makes the time system calls Go's time package does not, as
+// other code does: gettimeofday(2) and time(2) against time.Now,
+// clock_getres(2), and the affinity and robust-list calls C-minded code
+// makes.
+func timeCalls([]string) {
+	var tv syscall.Timeval
+	err := syscall.Gettimeofday(&tv)
+	fmt.Println("gettimeofday:", err, "agrees with time.Now:", time.Since(time.Unix(tv.Sec, tv.Usec*1000)).Abs() < time.Second)
+	t, _, errno := syscall.RawSyscall(syscall.SYS_TIME, 0, 0, 0)
+	fmt.Println("time:", errno == 0, "agrees with time.Now:", time.Since(time.Unix(int64(t), 0)).Abs() < 2*time.Second)
+	var ts syscall.Timespec
+	_, _, errno = syscall.RawSyscall(syscall.SYS_CLOCK_GETRES, 1, uintptr(unsafe.Pointer(&ts)), 0)
+	fmt.Println("clock_getres(CLOCK_MONOTONIC):", errno == 0, "1ns:", ts.Nano() == 1)
+	_, _, errno = syscall.RawSyscall(syscall.SYS_CLOCK_GETRES, 1<<20, uintptr(unsafe.Pointer(&ts)), 0)
+	fmt.Println("clock_getres(bad clock):", errno)
+	mask := [16]uint64{1}
+	_, _, errno = syscall.RawSyscall(syscall.SYS_SCHED_SETAFFINITY, 0, unsafe.Sizeof(mask), uintptr(unsafe.Pointer(&mask)))
+	fmt.Println("sched_setaffinity:", errno == 0)
 }
 
 // msgFlags reads datagrams with recvmsg into buffers too small for them
