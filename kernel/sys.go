@@ -267,6 +267,8 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 		return 0
 	case 334, 27: // rseq, mincore: not provided, as under a kernel without them
 		return errno(eNOSYS)
+	case 12: // brk: no heap segment (a break that cannot move); the runtime uses mmap
+		return 0
 	case 61: // wait4: never any children
 		return errno(eCHILD)
 	case 57, 58, 59, 322, 435: // fork, vfork, execve, execveat, clone3
