@@ -77,3 +77,8 @@ func refreshOpened(f memfs.File) {
 	}
 	memfs.WriteFile(procMaps, mapsBuf[:n], 0o444)
 }
+
+// writeEnviron writes the program's environment, as /proc/self/environ
+// holds it: each string NUL-terminated. The VM's came on the boot command
+// line (gobi.env).
+func writeEnviron(t *text) { t.s(unsafeString(argBuf[envOff:argLen])) }

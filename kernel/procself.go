@@ -3,10 +3,10 @@ package kernel
 import "github.com/gobi-os/gobi/kernel/memfs"
 
 // /proc files that describe the running program (proc(5)), made afresh
-// each time one is opened, by whatever path: /proc/self/stat,
-// /proc/self/limits, /proc/stat, /proc/meminfo and the directory
-// /proc/self/fd, what process metrics libraries (Prometheus' procfs,
-// gopsutil) read. The values are the
+// each time one is opened, by whatever path: /proc/self/stat, status,
+// limits, cmdline and environ, /proc/stat, meminfo, uptime and loadavg, and
+// the directory /proc/self/fd, what process metrics libraries (Prometheus'
+// procfs, gopsutil) and ps-like code read. The values are the
 // kernel's own: memory in use and free, the live threads, the limits
 // prlimit64 reports, and the time since the program started, all of which
 // counts as user time (as getrusage says).
@@ -16,15 +16,24 @@ const (
 	procSelfLimits = "/proc/self/limits"
 	procStat       = "/proc/stat"
 	procMeminfo    = "/proc/meminfo"
+	procSelfStatus = "/proc/self/status"
+	procCmdline    = "/proc/self/cmdline"
+	procEnviron    = "/proc/self/environ"
+	procUptime     = "/proc/uptime"
+	procLoadavg    = "/proc/loadavg"
 	procSelfFD     = "/proc/self/fd"
 )
+
+// procPaths are the files made on open, in the order of procFill.
+var procPaths = [...]string{procSelfStat, procSelfLimits, procStat, procMeminfo,
+	procSelfStatus, procCmdline, procEnviron, procUptime, procLoadavg}
 
 // userHz is the unit of the clock-tick fields: USER_HZ, 100 on x86-64.
 const userHz = 100
 
 var (
-	procInos [4]uint64 // the files' nodes, in the order of procFill
-	fdDirIno uint64    // /proc/self/fd's node
+	procInos [len(procPaths)]uint64 // the files' nodes
+	fdDirIno uint64                 // /proc/self/fd's node
 	procBuf  [4 << 10]byte
 	startNs  int64 // nanotime when the program started
 )
@@ -38,9 +47,13 @@ func setupProcFiles() {
 	t := text{b: name[:]}
 	t.s("/proc/").u(uint64(processID()))
 	memfs.SetLink(unsafeString(t.b[:t.n]), "self")
-	for k, path := range [...]string{procSelfStat, procSelfLimits, procStat, procMeminfo} {
+	for k, path := range procPaths {
 		var st memfs.Stat
-		if memfs.WriteFile(path, nil, 0o444) == 0 && memfs.StatAt(memfs.NoFile, path, &st, 0) == 0 {
+		mode := uint32(0o444)
+		if path == procEnviron {
+			mode = 0o400
+		}
+		if memfs.WriteFile(path, nil, mode) == 0 && memfs.StatAt(memfs.NoFile, path, &st, 0) == 0 {
 			procInos[k] = st.Ino
 		}
 	}
@@ -61,16 +74,18 @@ func refreshProcFile(f memfs.File) bool {
 	for k, want := range procInos {
 		if want != 0 && ino == want {
 			t := text{b: procBuf[:]}
-			path := procFill(k, &t)
-			memfs.WriteFile(path, t.b[:t.n], 0o444)
+			procFill(k, &t)
+			var st memfs.Stat
+			memfs.Fstat(f, &st)
+			memfs.WriteFile(procPaths[k], t.b[:t.n], st.Mode&0o777)
 			return true
 		}
 	}
 	return false
 }
 
-// procFill writes file k's text and returns its path.
-func procFill(k int, t *text) string {
+// procFill writes file k's text.
+func procFill(k int, t *text) {
 	up := nanotime() - startNs
 	ticks := uint64(up / (1e9 / userHz))
 	switch k {
@@ -81,14 +96,7 @@ func procFill(k int, t *text) string {
 		// fields this kernel has no values for, 52 in all.
 		pid := uint64(processID())
 		t.u(pid).s(" (")
-		name := cstring(argBuf[:])
-		for i := len(name) - 1; i >= 0; i-- {
-			if name[i] == '/' {
-				name = name[i+1:]
-				break
-			}
-		}
-		t.s(name[:min(len(name), 15)]).s(") R 0 ").u(pid).s(" ").u(pid).s(" 0 -1 4194304 0 0 0 0 ")
+		t.s(progName()).s(") R 0 ").u(pid).s(" ").u(pid).s(" 0 -1 4194304 0 0 0 0 ")
 		t.u(ticks).s(" 0 0 0 20 0 ").u(uint64(max(nLive, 1))).s(" 0 ").u(uint64(startNs / (1e9 / userHz))).s(" ")
 		t.u(usedFrames * pageSize).s(" ").u(usedFrames).s(" 18446744073709551615")
 		for f := 26; f <= 52; f++ {
@@ -99,7 +107,6 @@ func procFill(k int, t *text) string {
 			}
 		}
 		t.s("\n")
-		return procSelfStat
 	case 1:
 		t.s("Limit                     Soft Limit           Hard Limit           Units     \n")
 		for _, l := range [...]struct {
@@ -118,13 +125,37 @@ func procFill(k int, t *text) string {
 			soft, hard := rlimit(l.res)
 			t.pad(l.name, 26).limit(soft, 21).limit(hard, 21).pad(l.unit, 10).s("\n")
 		}
-		return procSelfLimits
 	case 2:
 		t.s("cpu  ").u(ticks).s(" 0 0 0 0 0 0 0 0 0\ncpu0 ").u(ticks).s(" 0 0 0 0 0 0 0 0 0\n")
 		t.s("intr 0\nctxt 0\nbtime ").u(uint64((walltime() - nanotime()) / 1e9))
 		t.s("\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n")
-		return procStat
-	default:
+	case 4:
+		// The fields ps-like code reads, in Linux's order and format.
+		t.s("Name:\t").s(progName()).s("\nUmask:\t0022\nState:\tR (running)\nTgid:\t").u(uint64(processID()))
+		t.s("\nNgid:\t0\nPid:\t").u(uint64(processID())).s("\nPPid:\t0\nTracerPid:\t0\n")
+		for _, c := range [...]struct {
+			name string
+			ids  *ids
+		}{{"Uid:", &uids}, {"Gid:", &gids}} {
+			t.s(c.name).s("\t").u(uint64(c.ids.real)).s("\t").u(uint64(c.ids.eff)).s("\t").u(uint64(c.ids.saved)).s("\t").u(uint64(c.ids.fs)).s("\n")
+		}
+		t.s("FDSize:\t").u(fdLimit).s("\nVmSize:\t").uw(usedFrames*pageSize>>10, 8).s(" kB\nVmRSS:\t").uw(usedFrames*pageSize>>10, 8)
+		t.s(" kB\nThreads:\t").u(uint64(max(nLive, 1))).s("\n")
+	case 5:
+		t.s(unsafeString(argBuf[:envOff]))
+	case 6:
+		writeEnviron(t)
+	case 7: // seconds up and idle, to the hundredth; this CPU is never idle
+		t.u(uint64(up / 1e9)).s(".")
+		if cs := uint64(up % 1e9 / 1e7); cs < 10 {
+			t.s("0").u(cs)
+		} else {
+			t.u(cs)
+		}
+		t.s(" 0.00\n")
+	case 8:
+		t.s("0.00 0.00 0.00 1/").u(uint64(max(nLive, 1))).s(" ").u(uint64(processID())).s("\n")
+	case 3:
 		total, free := (usedFrames+freeFrames)*pageSize>>10, freeFrames*pageSize>>10
 		for _, l := range [...]struct {
 			name string
@@ -133,7 +164,6 @@ func procFill(k int, t *text) string {
 			t.pad(l.name, 16).s("")
 			t.uw(l.kb, 8).s(" kB\n")
 		}
-		return procMeminfo
 	}
 }
 
@@ -182,6 +212,19 @@ func fillFDDir() {
 		}
 		memfs.SetLink(unsafeString(p.b[:p.n]), unsafeString(t.b[:t.n]))
 	}
+}
+
+// progName is the program's name as Linux's comm keeps it: the last
+// element of argv[0], at most 15 bytes.
+func progName() string {
+	name := cstring(argBuf[:])
+	for i := len(name) - 1; i >= 0; i-- {
+		if name[i] == '/' {
+			name = name[i+1:]
+			break
+		}
+	}
+	return name[:min(len(name), 15)]
 }
 
 // rlimit returns resource res's limits as prlimit64 reports them.

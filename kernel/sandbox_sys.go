@@ -129,6 +129,17 @@ func sandboxSigprocmask(i int, how, set, old, size uint64) uint64 {
 // memory map is the host process's, which the kernel does not track.
 func refreshOpened(f memfs.File) { refreshProcFile(f) }
 
+// writeEnviron writes the program's environment, as /proc/self/environ
+// holds it: each string NUL-terminated. The sandbox's is the one execve(2)
+// laid out on the initial stack (System V AMD64 ABI §3.4.1: argc, argv and
+// its NULL, then envp and its NULL).
+func writeEnviron(t *text) {
+	argc := *ptr[uintptr](initialSP)
+	for p := initialSP + 8*(argc+2); *ptr[uintptr](p) != 0; p += 8 {
+		t.s(cstring(bytesAt(*ptr[uintptr](p), 1<<20))).s("\x00")
+	}
+}
+
 // processID is the program's process ID: the host's, which getpid (a host
 // call) returns too.
 func processID() uint64 { return hostPID }

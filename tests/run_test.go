@@ -236,10 +236,16 @@ const procSelfWant = "" +
 	"limits: <nil> true\n" +
 	"fd: <nil> true\n" +
 	"stat btime: <nil> true\n" +
-	"meminfo: <nil> true true\n"
+	"meminfo: <nil> true true\n" +
+	"status: <nil> true true\n" +
+	"cmdline is argv: <nil> true\n" +
+	"environ is the environment: <nil> true\n" +
+	"uptime: <nil> true\n" +
+	"loadavg fields: <nil> 5\n"
 
-// TestProcSelf: /proc/PID/stat, /proc/self/limits, /proc/self/fd,
-// /proc/stat and /proc/meminfo exist and parse as Linux's do.
+// TestProcSelf: /proc/PID/stat, /proc/self/status, limits, fd, cmdline and
+// environ, /proc/stat, meminfo, uptime and loadavg exist and parse as
+// Linux's do.
 func TestProcSelf(t *testing.T) {
 	needQEMU(t)
 	t.Parallel()

@@ -538,6 +538,18 @@ func procSelf([]string) {
 	fmt.Println("stat btime:", err, btime > 0 && btime <= time.Now().Unix())
 	mi, err := os.ReadFile("/proc/meminfo")
 	fmt.Println("meminfo:", err, strings.HasPrefix(string(mi), "MemTotal:"), strings.Contains(string(mi), "\nMemAvailable:"))
+	st, err := os.ReadFile("/proc/self/status")
+	fmt.Println("status:", err, strings.Contains(string(st), "\nPid:\t"+strconv.Itoa(pid)+"\n"), strings.Contains(string(st), "\nThreads:\t"))
+	cl, err := os.ReadFile("/proc/self/cmdline")
+	fmt.Println("cmdline is argv:", err, string(cl) == strings.Join(os.Args, "\x00")+"\x00")
+	env, err := os.ReadFile("/proc/self/environ")
+	fmt.Println("environ is the environment:", err, strings.TrimSuffix(string(env), "\x00") == strings.Join(os.Environ(), "\x00"))
+	up, err := os.ReadFile("/proc/uptime")
+	f0, _, _ := strings.Cut(string(up), " ")
+	secs, perr := strconv.ParseFloat(f0, 64)
+	fmt.Println("uptime:", err, perr == nil && secs > 0)
+	la, err := os.ReadFile("/proc/loadavg")
+	fmt.Println("loadavg fields:", err, len(strings.Fields(string(la))))
 }
 
 // timeCalls makes the time system calls Go's time package does not, as
