@@ -51,6 +51,19 @@ func ptr[T any](addr uintptr) *T { return *(**T)(unsafe.Pointer(&addr)) }
 // bytesAt returns the n bytes at addr as a slice (never retained in globals).
 func bytesAt(addr uintptr, n int) []byte { return unsafe.Slice(ptr[byte](addr), n) }
 
+// putDec writes v in decimal and returns the length; b must hold 20 bytes.
+func putDec(b []byte, v uint64) int {
+	n := 1
+	for t := v / 10; t != 0; t /= 10 {
+		n++
+	}
+	for i := n - 1; i >= 0; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return n
+}
+
 // putHex writes v in lower-case hex, at least digits wide, and returns the
 // length.
 func putHex(b []byte, v uint64, digits int) int {

@@ -24,17 +24,8 @@ func kputc(c byte) {
 
 func kputu(v uint64) {
 	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	for ; i < len(b); i++ {
-		kputc(b[i])
+	for _, c := range b[:putDec(b[:], v)] {
+		kputc(c)
 	}
 }
 

@@ -256,19 +256,11 @@ func (t *text) u(v uint64) *text { return t.uw(v, 0) }
 // uw writes v in decimal, right-aligned in width columns.
 func (t *text) uw(v uint64, width int) *text {
 	var d [20]byte
-	i := len(d)
-	for {
-		i--
-		d[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	for k := len(d) - i; k < width; k++ {
+	n := putDec(d[:], v)
+	for k := n; k < width; k++ {
 		t.s(" ")
 	}
-	return t.s(unsafeString(d[i:]))
+	return t.s(unsafeString(d[:n]))
 }
 
 // pad writes v left-aligned in width columns.
