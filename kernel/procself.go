@@ -145,9 +145,10 @@ func procFill(k int, t *text) {
 		t.s(unsafeString(argBuf[:envOff]))
 	case 6:
 		writeEnviron(t)
-	case 7: // seconds up and idle, to the hundredth; this CPU is never idle
-		t.u(uint64(up / 1e9)).s(".")
-		if cs := uint64(up % 1e9 / 1e7); cs < 10 {
+	case 7: // seconds since boot and idle, to the hundredth; this CPU is never idle
+		boot := nanotime() // the host's boot in the sandbox, as sysinfo(2) says
+		t.u(uint64(boot / 1e9)).s(".")
+		if cs := uint64(boot % 1e9 / 1e7); cs < 10 {
 			t.s("0").u(cs)
 		} else {
 			t.u(cs)
