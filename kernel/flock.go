@@ -56,7 +56,7 @@ func sysFlock(fd, op, nr uint64) uint64 {
 	ino := memfs.Ino(f)
 	switch op &^ lockNb {
 	case lockUn:
-		unlockFlock(f, ino)
+		dropFlock(f)
 		return 0
 	case lockSh, lockEx:
 	default:
@@ -79,7 +79,7 @@ func sysFlock(fd, op, nr uint64) uint64 {
 		}
 	}
 	for k := range flocks {
-		if l := &flocks[k]; l.owner == f && l.ino == ino {
+		if l := &flocks[k]; l.owner == f {
 			if l.excl && !excl { // a downgrade lets shared waiters in
 				wakeRetry(fdFile, int32(ino))
 			}
@@ -94,28 +94,24 @@ func sysFlock(fd, op, nr uint64) uint64 {
 	return 0
 }
 
-// unlockFlock drops description f's lock on node ino, if it holds one.
-func unlockFlock(f memfs.File, ino uint64) {
-	for k := range flocks {
-		if l := &flocks[k]; l.owner == f && l.ino == ino {
-			*l = flockEntry{}
-			wakeRetry(fdFile, int32(ino))
-		}
-	}
-}
-
-// closedFile drops the locks of description f once its last descriptor
-// has closed (memfs then no longer knows it).
-func closedFile(f memfs.File) {
-	if _, er := memfs.Flags(f); er == 0 {
-		return // still open through another descriptor
-	}
+// dropFlock drops the lock description f holds, if any, and wakes those
+// waiting for its file.
+func dropFlock(f memfs.File) {
 	for k := range flocks {
 		if l := &flocks[k]; l.owner == f {
 			ino := l.ino
 			*l = flockEntry{}
 			wakeRetry(fdFile, int32(ino))
+			return // a description holds one lock at most
 		}
+	}
+}
+
+// closedFile drops the lock of description f once its last descriptor
+// has closed (memfs then no longer knows it).
+func closedFile(f memfs.File) {
+	if _, er := memfs.Flags(f); er != 0 {
+		dropFlock(f)
 	}
 }
 
