@@ -2,8 +2,7 @@ package kernel
 
 import "github.com/gobi-os/gobi/kernel/memfs"
 
-// File locks, file space and file-system statistics: flock(2), fcntl(2)'s
-// record locks, fallocate(2), statfs(2) and fstatfs(2).
+// File locks: flock(2) and fcntl(2)'s record locks.
 //
 // flock locks belong to an open file description (every descriptor dup'd
 // from it shares the lock, and it goes when the last one closes) and
@@ -25,11 +24,6 @@ const (
 	fRdlck  = 0
 	fWrlck  = 1
 	fUnlck  = 2
-
-	fallocKeepSize = 1
-
-	tmpfsMagic = 0x01021994
-	stRdonly   = 1
 )
 
 // maxFlocks bounds the locks held at once; one more fails with ENOLCK.
@@ -141,92 +135,6 @@ func recordLock(e *fdEntry, cmd, arg uint64) uint64 {
 	}
 	if typ == fRdlck && fl&3 == 1 || typ == fWrlck && fl&3 == 0 {
 		return errno(eBADF)
-	}
-	return 0
-}
-
-func sysFallocate(fd, mode, off, n uint64) uint64 {
-	e, ok := getFD(fd)
-	if !ok {
-		return errno(eBADF)
-	}
-	if e.kind != fdFile {
-		return errno(eNODEV)
-	}
-	if int64(off) < 0 || int64(n) <= 0 || int64(off+n) < 0 {
-		return errno(eINVAL)
-	}
-	f := memfs.File(e.obj)
-	var st memfs.Stat
-	if er := memfs.Fstat(f, &st); er != 0 {
-		return errnoOf(er)
-	}
-	switch mode {
-	case 0: // extend to cover the range; memory is allocated as it is written
-		if end := int64(off + n); end > st.Size {
-			return errnoOf(memfs.Ftruncate(f, end))
-		}
-		return 0
-	case fallocKeepSize:
-		return 0
-	}
-	return errno(eOPNOTSUPP) // holes, zeroing and collapsing ranges
-}
-
-func sysStatfs(path, buf uint64) uint64 {
-	p, r := userPath(path)
-	if r != 0 {
-		return r
-	}
-	f, er := memfs.Open(cwd, p, memfs.O_PATH, 0)
-	if er != 0 {
-		return errnoOf(er)
-	}
-	defer memfs.Close(f)
-	return statfs(f, buf)
-}
-
-func sysFstatfs(fd, buf uint64) uint64 {
-	e, ok := getFD(fd)
-	if !ok {
-		return errno(eBADF)
-	}
-	if e.kind != fdFile {
-		// Pipes, sockets and the rest live in Linux's internal
-		// pseudo-file systems; a tmpfs answer serves as well.
-		return statfsOf(false, buf)
-	}
-	return statfs(memfs.File(e.obj), buf)
-}
-
-// statfs writes struct statfs (120 bytes on x86-64) for the file system
-// holding f: a tmpfs as large as the memory the kernel has for it.
-func statfs(f memfs.File, buf uint64) uint64 {
-	ro, _, _, er := memfs.FSInfo(f)
-	if er != 0 {
-		return errnoOf(er)
-	}
-	return statfsOf(ro, buf)
-}
-
-func statfsOf(ro bool, buf uint64) uint64 {
-	if !userOK(uintptr(buf), 120, true) {
-		return errno(eFAULT)
-	}
-	_, used, max, _ := memfs.FSInfo(cwd)
-	b := bytesAt(uintptr(buf), 120)
-	clear(b)
-	put64(b[0:], tmpfsMagic)             // f_type
-	put64(b[8:], pageSize)               // f_bsize
-	put64(b[16:], usedFrames+freeFrames) // f_blocks
-	put64(b[24:], freeFrames)            // f_bfree
-	put64(b[32:], freeFrames)            // f_bavail
-	put64(b[40:], uint64(max))           // f_files
-	put64(b[48:], uint64(max-used))      // f_ffree
-	put64(b[64:], 255)                   // f_namelen
-	put64(b[72:], pageSize)              // f_frsize
-	if ro {
-		put64(b[80:], stRdonly) // f_flags
 	}
 	return 0
 }

@@ -6,8 +6,9 @@ import (
 	"github.com/gobi-os/gobi/kernel/memfs"
 )
 
-// Path-based file system calls, served by memfs. Paths are read from the
-// program's memory in place (never copied or retained).
+// Path-based file system calls, and fallocate(2) and statfs(2), served by
+// memfs. Paths are read from the program's memory in place (never copied
+// or retained).
 
 const (
 	atFDCWD           = ^uint64(99) // -100
@@ -346,3 +347,96 @@ func sysFchownat(dirfd, path, uid, gid, flags uint64) uint64 {
 }
 
 func rootID(id uint64) bool { return uint32(id) == 0 || uint32(id) == ^uint32(0) }
+
+// fallocate(2) modes, and statfs(2)'s answer: a tmpfs.
+const (
+	fallocKeepSize = 1
+	tmpfsMagic     = 0x01021994
+	stRdonly       = 1
+)
+
+func sysFallocate(fd, mode, off, n uint64) uint64 {
+	e, ok := getFD(fd)
+	if !ok {
+		return errno(eBADF)
+	}
+	if e.kind != fdFile {
+		return errno(eNODEV)
+	}
+	if int64(off) < 0 || int64(n) <= 0 || int64(off+n) < 0 {
+		return errno(eINVAL)
+	}
+	f := memfs.File(e.obj)
+	var st memfs.Stat
+	if er := memfs.Fstat(f, &st); er != 0 {
+		return errnoOf(er)
+	}
+	switch mode {
+	case 0: // extend to cover the range; memory is allocated as it is written
+		if end := int64(off + n); end > st.Size {
+			return errnoOf(memfs.Ftruncate(f, end))
+		}
+		return 0
+	case fallocKeepSize:
+		return 0
+	}
+	return errno(eOPNOTSUPP) // holes, zeroing and collapsing ranges
+}
+
+func sysStatfs(path, buf uint64) uint64 {
+	p, r := userPath(path)
+	if r != 0 {
+		return r
+	}
+	f, er := memfs.Open(cwd, p, memfs.O_PATH, 0)
+	if er != 0 {
+		return errnoOf(er)
+	}
+	defer memfs.Close(f)
+	return statfs(f, buf)
+}
+
+func sysFstatfs(fd, buf uint64) uint64 {
+	e, ok := getFD(fd)
+	if !ok {
+		return errno(eBADF)
+	}
+	if e.kind != fdFile {
+		// Pipes, sockets and the rest live in Linux's internal
+		// pseudo-file systems; a tmpfs answer serves as well.
+		return statfsOf(false, buf)
+	}
+	return statfs(memfs.File(e.obj), buf)
+}
+
+// statfs writes struct statfs (120 bytes on x86-64) for the file system
+// holding f: a tmpfs as large as the memory the kernel has for it.
+func statfs(f memfs.File, buf uint64) uint64 {
+	ro, er := memfs.ReadOnly(f)
+	if er != 0 {
+		return errnoOf(er)
+	}
+	return statfsOf(ro, buf)
+}
+
+func statfsOf(ro bool, buf uint64) uint64 {
+	if !userOK(uintptr(buf), 120, true) {
+		return errno(eFAULT)
+	}
+	used, max := memfs.Nodes()
+	b := bytesAt(uintptr(buf), 120)
+	clear(b)
+	put64(b[0:], tmpfsMagic)             // f_type
+	put64(b[8:], pageSize)               // f_bsize
+	put64(b[16:], usedFrames+freeFrames) // f_blocks
+	put64(b[24:], freeFrames)            // f_bfree
+	put64(b[32:], freeFrames)            // f_bavail
+	put64(b[40:], uint64(max))           // f_files
+	put64(b[48:], uint64(max-used))      // f_ffree
+	put64(b[64:], 255)                   // f_namelen
+	put64(b[72:], pageSize)              // f_frsize
+	if ro {
+		put64(b[80:], stRdonly) // f_flags
+	}
+	return 0
+}

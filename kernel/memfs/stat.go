@@ -137,13 +137,15 @@ func timespec(ns int64) Timespec {
 	return Timespec{Sec: s, Nsec: n}
 }
 
-// FSInfo is what statfs(2) reports of the file system holding f: whether f
-// is in its read-only part (everything outside /tmp), and how many of its
-// nodes are in use and can be.
-func FSInfo(f File) (ro bool, used, max int, errno Errno) {
+// ReadOnly reports whether f is in the part of the file system the program
+// may not change (everything outside /tmp), for statfs(2)'s ST_RDONLY.
+func ReadOnly(f File) (bool, Errno) {
 	i, errno := fileNode(f)
 	if errno != 0 {
-		return false, 0, 0, errno
+		return false, errno
 	}
-	return fs.nodes[i].ro, int(fs.nodesUsed), maxNodes, 0
+	return fs.nodes[i].ro, 0
 }
+
+// Nodes reports how many nodes are in use and how many there can be.
+func Nodes() (used, max int) { return int(fs.nodesUsed), maxNodes }
