@@ -18,12 +18,7 @@ var (
 )
 
 // setupProcMaps creates the (empty) file at boot.
-func setupProcMaps() {
-	var st memfs.Stat
-	if memfs.WriteFile(procMaps, nil, 0o444) == 0 && memfs.StatAt(memfs.NoFile, procMaps, &st, 0) == 0 {
-		mapsIno = st.Ino
-	}
-}
+func setupProcMaps() { mapsIno = makeOnOpen(procMaps, 0o444) }
 
 // refreshOpened rewrites the file f was just opened on if it is made on
 // open (this one, or those of procself.go): the open file reads the node's

@@ -24,7 +24,7 @@ const (
 	procSelfFD     = "/proc/self/fd"
 )
 
-// procPaths are the files made on open, in the order of procFill.
+// procPaths are the files procFill makes on open.
 var procPaths = [...]string{procSelfStat, procSelfLimits, procStat, procMeminfo,
 	procSelfStatus, procCmdline, procEnviron, procUptime, procLoadavg}
 
@@ -48,19 +48,26 @@ func setupProcFiles() {
 	t.s("/proc/").u(uint64(processID()))
 	memfs.SetLink(unsafeString(t.b[:t.n]), "self")
 	for k, path := range procPaths {
-		var st memfs.Stat
 		mode := uint32(0o444)
 		if path == procEnviron {
 			mode = 0o400
 		}
-		if memfs.WriteFile(path, nil, mode) == 0 && memfs.StatAt(memfs.NoFile, path, &st, 0) == 0 {
-			procInos[k] = st.Ino
-		}
+		procInos[k] = makeOnOpen(path, mode)
 	}
 	var st memfs.Stat
 	if memfs.MkdirAll(procSelfFD, 0o500) == 0 && memfs.StatAt(memfs.NoFile, procSelfFD, &st, 0) == 0 {
 		fdDirIno = st.Ino
 	}
+}
+
+// makeOnOpen creates the empty file at path, which refreshOpened fills
+// whenever it is opened, and returns its node (0 if it could not).
+func makeOnOpen(path string, mode uint32) uint64 {
+	var st memfs.Stat
+	if memfs.WriteFile(path, nil, mode) != 0 || memfs.StatAt(memfs.NoFile, path, &st, 0) != 0 {
+		return 0
+	}
+	return st.Ino
 }
 
 // refreshProcFile rewrites the file f was just opened on if it is one of
@@ -74,22 +81,20 @@ func refreshProcFile(f memfs.File) bool {
 	for k, want := range procInos {
 		if want != 0 && ino == want {
 			t := text{b: procBuf[:]}
-			procFill(k, &t)
-			var st memfs.Stat
-			memfs.Fstat(f, &st)
-			memfs.WriteFile(procPaths[k], t.b[:t.n], st.Mode&0o777)
+			procFill(procPaths[k], &t)
+			memfs.WriteFile(procPaths[k], t.b[:t.n], 0) // the node keeps its mode
 			return true
 		}
 	}
 	return false
 }
 
-// procFill writes file k's text.
-func procFill(k int, t *text) {
+// procFill writes the text of the file at path.
+func procFill(path string, t *text) {
 	up := nanotime() - startNs
 	ticks := uint64(up / (1e9 / userHz))
-	switch k {
-	case 0:
+	switch path {
+	case procSelfStat:
 		// pid (comm) state ppid pgrp session tty_nr tpgid flags minflt
 		// cminflt majflt cmajflt utime stime cutime cstime priority nice
 		// num_threads itrealvalue starttime vsize rss rsslim, then 27
@@ -107,7 +112,7 @@ func procFill(k int, t *text) {
 			}
 		}
 		t.s("\n")
-	case 1:
+	case procSelfLimits:
 		t.s("Limit                     Soft Limit           Hard Limit           Units     \n")
 		for _, l := range [...]struct {
 			name, unit string
@@ -125,11 +130,11 @@ func procFill(k int, t *text) {
 			soft, hard := rlimit(l.res)
 			t.pad(l.name, 26).limit(soft, 21).limit(hard, 21).pad(l.unit, 10).s("\n")
 		}
-	case 2:
+	case procStat:
 		t.s("cpu  ").u(ticks).s(" 0 0 0 0 0 0 0 0 0\ncpu0 ").u(ticks).s(" 0 0 0 0 0 0 0 0 0\n")
 		t.s("intr 0\nctxt 0\nbtime ").u(uint64((walltime() - nanotime()) / 1e9))
 		t.s("\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n")
-	case 4:
+	case procSelfStatus:
 		// The fields ps-like code reads, in Linux's order and format.
 		t.s("Name:\t").s(progName()).s("\nUmask:\t0022\nState:\tR (running)\nTgid:\t").u(uint64(processID()))
 		t.s("\nNgid:\t0\nPid:\t").u(uint64(processID())).s("\nPPid:\t0\nTracerPid:\t0\n")
@@ -141,11 +146,11 @@ func procFill(k int, t *text) {
 		}
 		t.s("FDSize:\t").u(fdLimit).s("\nVmSize:\t").uw(usedFrames*pageSize>>10, 8).s(" kB\nVmRSS:\t").uw(usedFrames*pageSize>>10, 8)
 		t.s(" kB\nThreads:\t").u(uint64(max(nLive, 1))).s("\n")
-	case 5:
+	case procCmdline:
 		t.s(unsafeString(argBuf[:envOff]))
-	case 6:
+	case procEnviron:
 		writeEnviron(t)
-	case 7: // seconds since boot and idle, to the hundredth; this CPU is never idle
+	case procUptime: // seconds since boot and idle, to the hundredth; this CPU is never idle
 		boot := nanotime() // the host's boot in the sandbox, as sysinfo(2) says
 		t.u(uint64(boot / 1e9)).s(".")
 		if cs := uint64(boot % 1e9 / 1e7); cs < 10 {
@@ -154,9 +159,9 @@ func procFill(k int, t *text) {
 			t.u(cs)
 		}
 		t.s(" 0.00\n")
-	case 8:
+	case procLoadavg:
 		t.s("0.00 0.00 0.00 1/").u(uint64(max(nLive, 1))).s(" ").u(uint64(processID())).s("\n")
-	case 3:
+	case procMeminfo:
 		total, free := (usedFrames+freeFrames)*pageSize>>10, freeFrames*pageSize>>10
 		for _, l := range [...]struct {
 			name string
