@@ -31,36 +31,22 @@ func platformSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
 		return sandboxSigaction(a[0], a[1], a[2], a[3]), true
 	case 14:
 		return sandboxSigprocmask(i, a[0], a[1], a[2], a[3]), true
-	case 229:
-		return sandboxClockGetres(a[0], a[1]), true
 	}
 	return 0, false
 }
 
-// sandboxClockGetres is clock_getres(2) for the clocks clock_gettime reads
-// on the host: 1 ns for the high-resolution ones, as Linux's hrtimers give,
-// and 4 ms (a 250 Hz tick) for the coarse ones.
-func sandboxClockGetres(id, tp uint64) uint64 {
-	var res int64
+// clockResolution is clock id's resolution for clock_getres(2), for the
+// clocks clock_gettime reads on the host: 1 ns for the high-resolution
+// ones, as Linux's hrtimers give, and 4 ms (a 250 Hz tick) for the coarse
+// ones.
+func clockResolution(id uint64) (int64, bool) {
 	switch id {
 	case 0, 1, 2, 3, 4, 7, 8, 9, 11: // REALTIME ... BOOTTIME_ALARM, TAI
-		res = 1
+		return 1, true
 	case 5, 6: // REALTIME_COARSE, MONOTONIC_COARSE
-		res = 4_000_000
-	default:
-		if int64(id) >= 0 {
-			return errno(eINVAL)
-		}
-		res = 1 // a process or thread CPU clock
+		return 4_000_000, true
 	}
-	if tp != 0 {
-		if !userOK(uintptr(tp), 16, true) {
-			return errno(eFAULT)
-		}
-		p := ptr[[2]int64](uintptr(tp))
-		p[0], p[1] = 0, res
-	}
-	return 0
+	return 1, int64(id) < 0 // a process or thread CPU clock
 }
 
 // sandboxSigaction keeps SIGSYS for the kernel (the program's action for it

@@ -259,6 +259,8 @@ func syscall(i int, nr uint64, a *[6]uint64) uint64 {
 		return sysGetrusage(a[0], a[1])
 	case 96:
 		return sysGettimeofday(a[0])
+	case 229:
+		return sysClockGetres(a[0], a[1])
 	case 201:
 		return sysTime(a[0])
 	case 203: // sched_setaffinity: nothing to change

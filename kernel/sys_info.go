@@ -176,3 +176,18 @@ func sysTime(p uint64) uint64 {
 	}
 	return uint64(s)
 }
+
+// sysClockGetres is clock_getres(2), with each platform's clockResolution.
+func sysClockGetres(id, tp uint64) uint64 {
+	res, ok := clockResolution(id)
+	if !ok {
+		return errno(eINVAL)
+	}
+	if tp != 0 {
+		if !userOK(uintptr(tp), 16, true) {
+			return errno(eFAULT)
+		}
+		*ptr[[2]int64](uintptr(tp)) = [2]int64{res / 1e9, res % 1e9}
+	}
+	return 0
+}

@@ -59,8 +59,6 @@ func platformSyscall(i int, nr uint64, a *[6]uint64) (uint64, bool) {
 	// Time.
 	case 228:
 		return sysClockGettime(a[0], a[1]), true
-	case 229:
-		return sysClockGetres(a[0], a[1]), true
 	case 35:
 		return sysNanosleep(i, a[0], a[1]), true
 	case 36:
