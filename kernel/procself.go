@@ -191,21 +191,10 @@ func fillFDDir() {
 		switch e.kind {
 		case fdFile:
 			f := memfs.File(e.obj)
-			switch dev, isDev := memfs.Device(f); {
-			case !isDev:
+			if dev, isDev := memfs.Device(f); isDev {
+				t.s("/dev/").s(memfs.DeviceName(dev))
+			} else {
 				t.s("memfs:[").u(memfs.Ino(f)).s("]")
-			case dev == memfs.DevStdin:
-				t.s("/dev/stdin")
-			case dev == memfs.DevStdout:
-				t.s("/dev/stdout")
-			case dev == memfs.DevStderr:
-				t.s("/dev/stderr")
-			case dev == memfs.DevNull:
-				t.s("/dev/null")
-			case dev == memfs.DevZero:
-				t.s("/dev/zero")
-			default:
-				t.s("/dev/urandom")
 			}
 		case fdEpoll:
 			t.s("anon_inode:[eventpoll]")

@@ -183,7 +183,7 @@ func readiness(fd int) uint32 {
 	e := fds[fd]
 	switch e.kind {
 	case fdFile:
-		if dev, isDev := memfs.Device(memfs.File(e.obj)); isDev && dev == memfs.DevStdin {
+		if isStdin(fd) {
 			if stdinHead != stdinTail || stdinEOF {
 				return epollIn
 			}

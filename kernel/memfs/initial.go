@@ -41,13 +41,6 @@ func buildInitialTree() Errno {
 	if errno != 0 {
 		return errno
 	}
-	devices := [...]struct {
-		name string
-		rdev uint64
-	}{
-		{"null", DevNull}, {"zero", DevZero}, {"urandom", DevURandom},
-		{"stdin", DevStdin}, {"stdout", DevStdout}, {"stderr", DevStderr},
-	}
 	for _, d := range devices {
 		i, errno := makeNode(dev, d.name, kindChr, 0o666, true)
 		if errno != 0 {
@@ -205,4 +198,23 @@ func WriteFile(path string, data []byte, mode uint32) Errno {
 		errno = ENOSPC
 	}
 	return errno
+}
+
+// devices are the nodes of /dev.
+var devices = [...]struct {
+	name string
+	rdev uint64
+}{
+	{"null", DevNull}, {"zero", DevZero}, {"urandom", DevURandom},
+	{"stdin", DevStdin}, {"stdout", DevStdout}, {"stderr", DevStderr},
+}
+
+// DeviceName is the name in /dev of device rdev ("" for none).
+func DeviceName(rdev uint64) string {
+	for _, d := range devices {
+		if d.rdev == rdev {
+			return d.name
+		}
+	}
+	return ""
 }
