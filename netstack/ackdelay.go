@@ -12,7 +12,7 @@ import (
 // through the NIC, the hypervisor and the peer's stack for every request.
 // RFC 1122 §4.2.3.2 lets a receiver delay an ACK (by less than 0.5 s) and RFC
 // 5681 §4.2 asks it to acknowledge at least every second full-sized segment,
-// as Linux does. The transmit pump applies that rule at the link:
+// as Linux does. The link's transmitter applies that rule (transmit.go):
 //
 //   - A pure ACK (no data, no SYN, FIN or RST, no SACK blocks) that moves the
 //     acknowledgement forward by less than two full segments may wait up to
@@ -122,8 +122,8 @@ func hasSACK(opts []byte) bool {
 // seqAfter reports whether a comes after b in sequence space (RFC 9293 §3.4).
 func seqAfter(a, b uint32) bool { return int32(a-b) > 0 }
 
-// ackDelayer applies the rule to the transmit pump's batches. It is used
-// by that goroutine only.
+// ackDelayer applies the rule to the frames the transmitter sends. It is
+// used under the transmitter's lock.
 type ackDelayer struct {
 	sent    map[flowKey]sentAck // per flow
 	pending []heldAck           // delayed ACKs, oldest first

@@ -5,13 +5,14 @@
 // the stack directly — MirageOS's "stack device" model: Listen, Dial and
 // ListenPacket return the standard net.Listener, net.Conn and net.PacketConn.
 //
-// Layering, bottom up: a NIC moves whole Ethernet frames; the link endpoint
-// here pumps frames between the NIC and gVisor's channel endpoint (two
-// goroutines, one per direction), wrapped by gVisor's Ethernet endpoint;
+// Layering, bottom up: a NIC moves whole Ethernet frames; the link here
+// delivers received frames from a pump goroutine and sends gVisor's frames
+// from the goroutine that writes them (transmit.go), wrapped by gVisor's
+// Ethernet endpoint;
 // gVisor provides IPv4 and IPv6, ARP, NDP, ICMP (echo requests are answered
 // by the stack itself), UDP, and TCP with SACK and CUBIC.
 //
-// Ordinary Go: it allocates and runs goroutines. The standard library's own
-// net package does not use it yet; that needs the guest kernel to answer
-// socket system calls from it (see docs/net.md).
+// Ordinary Go: it allocates and runs goroutines. In a Gobi image the
+// standard library's net package reaches it through the guest kernel's
+// socket calls and package pump (docs/net.md).
 package netstack

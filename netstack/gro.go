@@ -23,7 +23,7 @@ import (
 // the NIC. gVisor's GRO is written for cards that verify checksums (RX
 // checksum offload), and this one does not, so the endpoint does the
 // card's part around it:
-//   - Only segments whose checksums the receive pump has verified
+//   - Only segments whose checksums the link has verified
 //     (RXChecksumValidated; tcpframe.go) enter GRO. GRO's own check would
 //     reject every segment: it sums from the start of the packet's buffer,
 //     which still holds the consumed Ethernet header. Everything else goes
@@ -37,12 +37,12 @@ import (
 // IPv6 segments are not coalesced: nothing in a merged IPv6 header shows
 // that it was merged, short of summing the whole segment.
 //
-// Only the receive pump delivers packets, so the GRO state needs no lock;
-// the pump calls flush after each batch, so no segment waits longer than
-// the batch it came in.
+// The link delivers one receive batch at a time (link.receive), so the GRO
+// state needs no lock; it calls flush after each batch, so no segment waits
+// longer than the batch it came in.
 type groEndpoint struct {
 	nested.Endpoint
-	gro gro.GRO // used by the receive pump only
+	gro gro.GRO // used by link.receive only
 	out groOut
 }
 
@@ -55,7 +55,7 @@ func newGROEndpoint(child stack.LinkEndpoint) *groEndpoint {
 }
 
 // Attach implements stack.LinkEndpoint. The stack attaches and detaches
-// the NIC from its own goroutines while the receive pump may be delivering.
+// the NIC from its own goroutines while the link may be delivering.
 func (e *groEndpoint) Attach(d stack.NetworkDispatcher) {
 	e.out.mu.Lock()
 	e.out.d = d

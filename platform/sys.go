@@ -45,7 +45,8 @@ func call(nr, a0 uintptr) (uintptr, error) {
 
 // IRQ routes interrupt line to the caller and returns a file that is readable
 // (an 8-byte count) after the line fired. The line stays masked after each
-// interrupt until AckIRQ.
+// interrupt until AckIRQ, which also zeroes the count: a driver may wait for
+// the file's readiness edge without reading it (guestnet does).
 func IRQ(line int) (*os.File, error) {
 	fd, err := call(sysIRQ, uintptr(line))
 	if err != nil {
@@ -57,9 +58,10 @@ func IRQ(line int) (*os.File, error) {
 	return os.NewFile(fd, "irq"), nil
 }
 
-// AckIRQ unmasks line after the driver acknowledged its device.
+// AckIRQ zeroes line's interrupt count and unmasks it, after the driver
+// acknowledged its device.
 func AckIRQ(line int) error {
-	_, err := call(sysIRQAck, uintptr(line))
+	_, err := result(rawSyscall(sysIRQAck, uintptr(line), 0, 0, 0))
 	return err
 }
 

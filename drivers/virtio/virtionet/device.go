@@ -61,6 +61,7 @@ type Device struct {
 	mtu     int
 	bufSize int // HeaderLen + the largest frame
 	ready   chan struct{}
+	onRx    atomic.Pointer[func()] // SetReceiver's function; nil: signal ready
 	linkUp  atomic.Bool
 
 	rxMu   sync.Mutex
@@ -207,6 +208,13 @@ func (d *Device) LinkUp() bool { return d.linkUp.Load() }
 // wake-up misses nothing.
 func (d *Device) Ready() <-chan struct{} { return d.ready }
 
+// SetReceiver makes HandleInterrupt call receive, in the goroutine serving
+// the interrupt, instead of signalling Ready: the consumer's receive work
+// then runs without a switch to another goroutine. receive typically calls
+// Receive. HandleInterrupt is never called concurrently with itself, so
+// neither is receive.
+func (d *Device) SetReceiver(receive func()) { d.onRx.Store(&receive) }
+
 // Stats returns the frame counters.
 func (d *Device) Stats() Stats {
 	return Stats{RxFrames: d.rxFrames.Load(), RxDropped: d.rxDropped.Load(),
@@ -215,8 +223,8 @@ func (d *Device) Stats() Stats {
 
 // HandleInterrupt is what the platform calls when the device's interrupt
 // line fires. It reads and acknowledges the cause (§4.1.5.3, §4.2.3.3),
-// re-reads the link status on a configuration change, and wakes the
-// receiver. It reports whether the device had raised the interrupt, for
+// re-reads the link status on a configuration change, and runs or wakes the
+// receiver (SetReceiver, Ready). It reports whether the device had raised the interrupt, for
 // platforms that share interrupt lines. It takes no locks that Receive or
 // Transmit hold for long, but it does lock: call it from a goroutine, not
 // from trap context.
@@ -226,7 +234,11 @@ func (d *Device) HandleInterrupt() bool {
 		d.readLinkStatus()
 	}
 	if cause != 0 {
-		d.wake()
+		if rx := d.onRx.Load(); rx != nil {
+			(*rx)()
+		} else {
+			d.wake()
+		}
 	}
 	return cause != 0
 }

@@ -233,6 +233,31 @@ func TestReceive(t *testing.T) {
 	}
 }
 
+// TestSetReceiver checks that an interrupt runs the receiver in the
+// interrupting goroutine instead of signalling Ready.
+func TestSetReceiver(t *testing.T) {
+	d, fake := newTestDevice(t, allFeatures, netConfig(testMAC, 1, 1500), 32)
+	var got [][]byte
+	d.SetReceiver(func() {
+		if _, err := d.Receive(func(f []byte) { got = append(got, bytes.Clone(f)) }); err != nil {
+			t.Errorf("Receive: %v", err)
+		}
+	})
+	want := [][]byte{frame(1, 60), frame(2, 1514)}
+	deviceDeliver(t, fake, want...)
+	if !d.HandleInterrupt() {
+		t.Fatal("HandleInterrupt() = false, the device raised one")
+	}
+	if len(got) != len(want) || !bytes.Equal(got[0], want[0]) || !bytes.Equal(got[1], want[1]) {
+		t.Fatalf("the receiver got %d frames, want the %d delivered", len(got), len(want))
+	}
+	select {
+	case <-d.Ready():
+		t.Error("Ready signalled though a receiver is set")
+	default:
+	}
+}
+
 func TestReceiveDropsMalformed(t *testing.T) {
 	d, fake := newTestDevice(t, allFeatures, netConfig(testMAC, 1, 1500), 8)
 	q := fake.Queue(rxQueue)
