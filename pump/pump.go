@@ -1,6 +1,7 @@
 package pump
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -29,6 +30,8 @@ type Pump struct {
 
 	mu    sync.Mutex
 	socks map[uint32]*sock
+
+	txBuf []byte // transmitNow's, used by the work goroutine only
 }
 
 // sock is one kernel socket the pump serves.
@@ -46,16 +49,23 @@ type sock struct {
 
 	mu     sync.Mutex
 	conn   net.Conn
-	ln     *gonet.TCPListener
+	ep     tcpip.Endpoint // conn's, for writes that must not block
+	ln     *tcpListener
 	pc     *gonet.UDPConn
 	shutWr bool
 	closed bool
+
+	// txMu orders the writers of a stream: the transmit goroutine, the
+	// work goroutine's transmitNow and close. pending is what transmitNow
+	// pulled but the endpoint did not take; it goes first.
+	txMu    sync.Mutex
+	pending []byte
 }
 
 // New returns a pump for stack s. Connections wait until ready is closed
 // (the stack has its address: DHCP may still be running at start).
 func New(k Kernel, s *stack.Stack, ready <-chan struct{}) *Pump {
-	return &Pump{k: k, s: s, ready: ready, socks: map[uint32]*sock{}}
+	return &Pump{k: k, s: s, ready: ready, socks: map[uint32]*sock{}, txBuf: make([]byte, txChunk)}
 }
 
 // RunOn serves the kernel's work, waiting for the kernel's attach eventfd to
@@ -133,7 +143,7 @@ func (p *Pump) handle(ctx context.Context, w platform.Work) {
 	if w.Bits&platform.WorkTx != 0 {
 		if s.info.Type == syscall.SOCK_DGRAM {
 			p.spawn(s, func() { p.sendDatagrams(ctx, s) })
-		} else {
+		} else if !p.transmitNow(s) {
 			signal(s.tx)
 		}
 	}
@@ -212,7 +222,7 @@ func (p *Pump) listen(ctx context.Context, s *sock) {
 		p.datagramEndpoint(s)
 		return
 	}
-	ln, err := gonet.ListenTCP(p.s, fullAddr(local), proto)
+	ln, err := listenTCP(p.s, fullAddr(local), proto)
 	if err != nil {
 		return
 	}
@@ -221,15 +231,15 @@ func (p *Pump) listen(ctx context.Context, s *sock) {
 	closed := s.closed
 	s.mu.Unlock()
 	if closed {
-		ln.Close()
+		ln.close()
 		return
 	}
 	for {
-		c, err := ln.Accept()
+		c, ep, err := ln.accept()
 		if err != nil {
 			return
 		}
-		cs := &sock{tx: make(chan struct{}, 1), rx: make(chan struct{}, 1), done: make(chan struct{}), conn: c}
+		cs := &sock{tx: make(chan struct{}, 1), rx: make(chan struct{}, 1), done: make(chan struct{}), conn: c, ep: ep}
 		cs.info.Type = syscall.SOCK_STREAM
 		// The program may use the connection as soon as Accept returns:
 		// register it first, under the lock handle takes, so no work for
@@ -289,16 +299,16 @@ func (p *Pump) connect(ctx context.Context, s *sock) {
 	}()
 	// The kernel bound the socket; with no address then (DHCP was still
 	// running) only its port is kept, and the stack picks the address.
-	c, err := gonet.DialTCPWithBind(dctx, p.s, fullAddr(local), fullAddr(remote), proto)
+	c, ep, errno := dialTCP(dctx, p.s, fullAddr(local), fullAddr(remote), proto)
 	cancel()
-	if err != nil {
-		p.k.Event(s.id, platform.EventRefused, connectErrno(err))
+	if errno != 0 {
+		p.k.Event(s.id, platform.EventRefused, errno)
 		return
 	}
 	s.mu.Lock()
 	closed := s.closed
 	if !closed {
-		s.conn = c
+		s.conn, s.ep = c, ep
 	}
 	s.mu.Unlock()
 	if closed {
@@ -307,27 +317,6 @@ func (p *Pump) connect(ctx context.Context, s *sock) {
 	}
 	p.k.Connected(s.id, addrPort(c.LocalAddr()))
 	p.serve(s)
-}
-
-// connectErrno maps a dial failure to what connect(2) reports.
-func connectErrno(err error) syscall.Errno {
-	msg := err.Error()
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), contains(msg, "timed out"):
-		return syscall.ETIMEDOUT
-	case contains(msg, "no route"), contains(msg, "unreachable"):
-		return syscall.ENETUNREACH
-	}
-	return syscall.ECONNREFUSED
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
 
 // serve runs the two directions of a connected stream socket.
@@ -389,35 +378,66 @@ func (p *Pump) receive(s *sock) {
 	}
 }
 
-// transmit moves what the program sent onto the connection, until the
-// program closes the socket (close sends the rest).
+// txChunk is how much one pull moves from a socket's transmit ring.
+const txChunk = 32 << 10
+
+// transmitNow moves what the program sent onto the connection in the work
+// goroutine, sparing a switch to the socket's transmit goroutine, when that
+// cannot block: the transmit goroutine is idle, nothing is pending, the
+// socket is not shutting down, and the endpoint takes everything. What it
+// does not take (its send buffer is full) is kept in s.pending, and false
+// tells the caller to wake the transmit goroutine, which waits for room.
+func (p *Pump) transmitNow(s *sock) bool {
+	s.mu.Lock()
+	ep, shut := s.ep, s.shutWr
+	s.mu.Unlock()
+	if ep == nil || shut || !s.txMu.TryLock() {
+		return false
+	}
+	defer s.txMu.Unlock()
+	if len(s.pending) > 0 {
+		return false
+	}
+	var r bytes.Reader
+	for {
+		n, err := p.k.Pull(s.id, p.txBuf)
+		if err != nil || n == 0 {
+			return true
+		}
+		r.Reset(p.txBuf[:n])
+		m, werr := ep.Write(&r, tcpip.WriteOptions{})
+		if werr != nil || int(m) < n {
+			s.pending = append(s.pending, p.txBuf[m:n]...)
+			return false
+		}
+		if n < len(p.txBuf) {
+			// The ring is empty now: the program's next write sets the
+			// socket's WorkTx again.
+			return true
+		}
+	}
+}
+
+// transmit moves what the program sent onto the connection, waiting for
+// room in it, until the program closes the socket (close sends the rest).
 func (p *Pump) transmit(s *sock) {
-	buf := make([]byte, 32<<10)
+	buf := make([]byte, txChunk)
 	for {
 		select {
 		case <-s.done:
 			return
 		default:
 		}
-		for {
-			n, err := p.k.Pull(s.id, buf)
-			if err != nil || n == 0 {
-				break
+		s.txMu.Lock()
+		ok := p.flushLocked(s, buf)
+		s.txMu.Unlock()
+		if !ok {
+			select {
+			case <-s.done:
+			default:
+				p.k.Event(s.id, platform.EventReset, 0)
 			}
-			if _, err := s.conn.Write(buf[:n]); err != nil {
-				select {
-				case <-s.done:
-				default:
-					p.k.Event(s.id, platform.EventReset, 0)
-				}
-				return
-			}
-			if n < len(buf) {
-				// The ring is empty now: the program's next write sets
-				// the socket's WorkTx again, which signals s.tx, so there
-				// is no need to pull once more to see nothing.
-				break
-			}
+			return
 		}
 		s.mu.Lock()
 		shut := s.shutWr
@@ -431,6 +451,33 @@ func (p *Pump) transmit(s *sock) {
 		case <-s.tx:
 		case <-s.done:
 			return
+		}
+	}
+}
+
+// flushLocked writes s.pending and then what the transmit ring holds onto
+// the connection, waiting for room; false means the connection failed. The
+// caller holds s.txMu.
+func (p *Pump) flushLocked(s *sock, buf []byte) bool {
+	if len(s.pending) > 0 {
+		if _, err := s.conn.Write(s.pending); err != nil {
+			return false
+		}
+		s.pending = s.pending[:0]
+	}
+	for {
+		n, err := p.k.Pull(s.id, buf)
+		if err != nil || n == 0 {
+			return true
+		}
+		if _, err := s.conn.Write(buf[:n]); err != nil {
+			return false
+		}
+		if n < len(buf) {
+			// The ring is empty now: the program's next write sets the
+			// socket's WorkTx again, which signals s.tx, so there is no
+			// need to pull once more to see nothing.
+			return true
 		}
 	}
 }
@@ -523,20 +570,13 @@ func (p *Pump) close(s *sock) {
 	conn, ln, pc := s.conn, s.ln, s.pc
 	s.mu.Unlock()
 	if conn != nil {
-		buf := make([]byte, 32<<10)
-		for {
-			n, err := p.k.Pull(s.id, buf)
-			if err != nil || n == 0 {
-				break
-			}
-			if _, err := conn.Write(buf[:n]); err != nil {
-				break
-			}
-		}
+		s.txMu.Lock()
+		p.flushLocked(s, make([]byte, txChunk))
+		s.txMu.Unlock()
 		conn.Close()
 	}
 	if ln != nil {
-		ln.Close()
+		ln.close()
 	}
 	if pc != nil {
 		pc.Close()
