@@ -53,7 +53,7 @@ func pollConsole() {
 		}
 		controlByte(c)
 	}
-	for i := 1; i < maxThreads; i++ {
+	for i := 1; i < threadHi; i++ {
 		t := &threads[i]
 		if t.state == tsBlocked && t.wait == waitStdin && (stdinTail != stdinHead || stdinEOF) {
 			wake(i, stdinCopy(t.readBuf, t.readLen))

@@ -87,6 +87,7 @@ func serveCall(slot int, nr uint64, a *[6]uint64) uint64 {
 	i := slot + 1 // thread 0 is the VM's idle thread; the slots use the rest
 	lockKernel()
 	threads[i] = thread{state: tsRunnable, epollFD: -1, tid: int32(i)}
+	threadHi = max(threadHi, i+1)
 	cur = i
 	var r uint64
 	for {

@@ -33,8 +33,8 @@ func schedule() {
 	account(cur, now) // interval timers (itimer.go)
 	checkDeadlines(now)
 	next := idleTID
-	for k := 1; k <= maxThreads; k++ {
-		i := (cur + k) % maxThreads
+	for k := 1; k <= threadHi; k++ {
+		i := (cur + k) % threadHi
 		if i != idleTID && threads[i].state == tsRunnable {
 			next = i
 			break
@@ -54,7 +54,7 @@ func schedule() {
 	if d := itimerDeadline(next, now); d != 0 && d < deadline {
 		deadline = d
 	}
-	for i := 1; i < maxThreads; i++ {
+	for i := 1; i < threadHi; i++ {
 		t := &threads[i]
 		if t.state == tsBlocked && t.deadline != 0 && t.deadline < deadline {
 			deadline = t.deadline
@@ -106,6 +106,7 @@ func newThread() int {
 			nextTID++
 			t.epollFD = -1
 			nLive++
+			threadHi = max(threadHi, i+1)
 			return i
 		}
 	}
@@ -127,7 +128,7 @@ func exitThread(i int) {
 }
 
 func threadByTID(tid int32) int {
-	for i := 1; i < maxThreads; i++ {
+	for i := 1; i < threadHi; i++ {
 		if threads[i].state != tsFree && threads[i].tid == tid {
 			return i
 		}

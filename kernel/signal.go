@@ -92,7 +92,7 @@ func sendProcess(sig int, info sigInfoLite) {
 	}
 	procPending |= sigBit(sig)
 	procInfo[sig] = info
-	for i := 1; i < maxThreads; i++ {
+	for i := 1; i < threadHi; i++ {
 		if threads[i].state != tsFree && threads[i].sigMask&sigBit(sig) == 0 {
 			interrupt(i, sig)
 			return

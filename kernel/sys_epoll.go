@@ -337,7 +337,7 @@ func sysEpollWait(i int, epfd, events, max, timeout, sigmask uint64) uint64 {
 
 // epollWakeWaiters completes blocked epoll_waits that have events now.
 func epollWakeWaiters() {
-	for k := 1; k < maxThreads; k++ {
+	for k := 1; k < threadHi; k++ {
 		t := &threads[k]
 		if t.state == tsBlocked && t.wait == waitEpoll {
 			if n := collect(int(t.epollFD), t.epollEvents, int(t.epollMax)); n > 0 {

@@ -105,7 +105,7 @@ func sysFutex(i int, uaddr, op, val, timeout, uaddr2, val3 uint64) uint64 {
 // futexWake wakes up to n threads waiting on addr.
 func futexWake(addr uintptr, n int) int {
 	woken := 0
-	for k := 1; k < maxThreads && woken < n; k++ {
+	for k := 1; k < threadHi && woken < n; k++ {
 		t := &threads[k]
 		if t.state == tsBlocked && t.wait == waitFutex && t.waitAddr == addr {
 			wake(k, 0)

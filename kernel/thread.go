@@ -84,6 +84,11 @@ var (
 	cur       int // index of the running thread
 	nextTID   int32
 	nLive     int // threads other than idle
+	// threadHi bounds the slots ever used (the idle thread's included):
+	// waking, scheduling and deadlines scan threads[:threadHi], not the
+	// whole table. Under TCG a scan of all 256 slots, run for every
+	// readiness change, was 5% of a small HTTP request's time.
+	threadHi = 1
 )
 
 // fakeG stands in for the runtime's g while kernel code runs: Go function

@@ -37,7 +37,7 @@ func blockRetry(kind fdKind, obj int32, nr uint64) uint64 {
 
 // wakeRetry restarts every thread waiting on (kind, obj).
 func wakeRetry(kind fdKind, obj int32) {
-	for i := 1; i < maxThreads; i++ {
+	for i := 1; i < threadHi; i++ {
 		t := &threads[i]
 		if t.state == tsBlocked && t.wait == waitRetry && t.waitObjKind == kind && t.waitObj == obj {
 			t.state = tsRunnable
@@ -59,7 +59,7 @@ func wake(i int, ret uint64) {
 
 // checkDeadlines wakes threads whose wait has timed out.
 func checkDeadlines(now int64) {
-	for i := 1; i < maxThreads; i++ {
+	for i := 1; i < threadHi; i++ {
 		t := &threads[i]
 		if t.state == tsBlocked && t.deadline != 0 && t.deadline <= now {
 			wake(i, t.timeoutRet)
