@@ -109,6 +109,7 @@ func up(wakeFile *os.File, nic netstack.NIC, cfg netstack.Config, dhcp bool, con
 		return fmt.Errorf("the pump's eventfd: %w", err)
 	}
 	p := pump.New(pump.Guest{}, st.Gvisor(), ready)
+	p.CorkWith(st)
 	go func() {
 		if err := p.RunOn(context.Background(), rc); err != nil {
 			platform.Log("network: the pump stopped: " + err.Error())

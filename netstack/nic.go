@@ -32,3 +32,12 @@ type DirectNIC interface {
 	// concurrently with itself. receive calls Receive.
 	SetReceiver(receive func())
 }
+
+// A CorkNIC can hold back notifying its device of the frames it is given
+// (Cork) and notify once for them all (Uncork). *virtionet.Device
+// implements it; Stack.Cork uses it.
+type CorkNIC interface {
+	NIC
+	Cork()
+	Uncork()
+}

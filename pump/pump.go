@@ -31,6 +31,8 @@ type Pump struct {
 	mu    sync.Mutex
 	socks map[uint32]*sock
 
+	corker Corker // nil: none
+
 	txBuf []byte // transmitNow's, used by the work goroutine only
 }
 
@@ -61,6 +63,18 @@ type sock struct {
 	txMu    sync.Mutex
 	pending []byte
 }
+
+// A Corker batches the device notifications of frames sent between Cork
+// and Uncork; *netstack.Stack implements it.
+type Corker interface {
+	Cork()
+	Uncork()
+}
+
+// CorkWith makes the pump cork c while it serves each batch of the kernel's
+// work, so that the responses it writes to several connections in a row
+// reach the device with one notification. Call it before RunOn.
+func (p *Pump) CorkWith(c Corker) { p.corker = c }
 
 // New returns a pump for stack s. Connections wait until ready is closed
 // (the stack has its address: DHCP may still be running at start).
@@ -97,8 +111,14 @@ func (p *Pump) serveWork(ctx context.Context, buf []platform.Work) error {
 		if err != nil {
 			return err
 		}
+		if p.corker != nil {
+			p.corker.Cork()
+		}
 		for _, w := range buf[:n] {
 			p.handle(ctx, w)
+		}
+		if p.corker != nil {
+			p.corker.Uncork()
 		}
 		if n < len(buf) {
 			return nil

@@ -153,6 +153,45 @@ func TestTransmitBatches(t *testing.T) {
 	}
 }
 
+// TestCork checks that corked transmits publish and notify once, at Uncork,
+// unless half the queue is waiting.
+func TestCork(t *testing.T) {
+	d, fake := newTestDevice(t, allFeatures, netConfig(testMAC, 1, 1500), 64)
+	txq := fake.Queue(txQueue)
+	d.Cork()
+	var sent [][]byte
+	for i := range 3 {
+		f := frame(i, 100)
+		if n, err := d.Transmit([][]byte{f}); n != 1 || err != nil {
+			t.Fatalf("Transmit = %d, %v", n, err)
+		}
+		sent = append(sent, f)
+	}
+	if n := fake.Notifies(txQueue); n != 0 {
+		t.Fatalf("%d notifications while corked, want 0", n)
+	}
+	if got := deviceSend(t, txq); len(got) != 0 {
+		t.Fatalf("the device saw %d frames while corked, want 0", len(got))
+	}
+	d.Uncork()
+	if n := fake.Notifies(txQueue); n != 1 {
+		t.Fatalf("%d notifications after Uncork, want 1", n)
+	}
+	if got := deviceSend(t, txq); len(got) != 3 || !bytes.Equal(got[2], sent[2]) {
+		t.Fatalf("the device got %d frames after Uncork, want the 3 sent", len(got))
+	}
+
+	// A cork does not hold back a queue more than half full.
+	d.Cork()
+	defer d.Uncork()
+	for i := range 40 {
+		d.Transmit([][]byte{frame(i, 100)})
+	}
+	if n := fake.Notifies(txQueue); n < 2 {
+		t.Errorf("%d notifications after 40 corked frames in a 64-entry queue, want one more at least", n)
+	}
+}
+
 func TestTransmitFullAndOversize(t *testing.T) {
 	d, fake := newTestDevice(t, allFeatures, netConfig(testMAC, 1, 1500), 16)
 	frames := make([][]byte, 20)
