@@ -33,9 +33,9 @@ type DirectNIC interface {
 	SetReceiver(receive func())
 }
 
-// A CorkNIC can hold back notifying its device of the frames it is given
-// (Cork) and notify once for them all (Uncork). *virtionet.Device
-// implements it; Stack.Cork uses it.
+// A CorkNIC can batch the notifications to its device for the frames it is
+// given between Cork and Uncork. *virtionet.Device implements it;
+// Stack.Cork uses it.
 type CorkNIC interface {
 	NIC
 	Cork()

@@ -121,12 +121,12 @@ func (st *Stack) Close() error {
 // Err reports the NIC error that stopped the stack's pumps, if any.
 func (st *Stack) Err() error { return st.link.err() }
 
-// Cork holds back the NIC's device notifications for the frames the stack
-// sends until the matching Uncork, which sends one for them all, when the
-// NIC can (CorkNIC); otherwise it does nothing. A caller that writes to
-// several connections in a row (the pump serving a batch of work) then
-// costs the hypervisor one trap instead of one per frame. Corks nest; keep
-// them short, as the frames wait.
+// Cork batches the NIC's device notifications for the frames the stack
+// sends until the matching Uncork, when the NIC can (CorkNIC; see
+// virtionet.Device.Cork); otherwise it does nothing. A caller that writes
+// to several connections in a row (the pump serving a batch of work) then
+// costs the hypervisor two traps instead of one per frame. Corks nest; keep
+// them short, as frames wait.
 func (st *Stack) Cork() {
 	if c, ok := st.link.nic.(CorkNIC); ok {
 		c.Cork()

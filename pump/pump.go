@@ -73,7 +73,7 @@ type Corker interface {
 
 // CorkWith makes the pump cork c while it serves each batch of the kernel's
 // work, so that the responses it writes to several connections in a row
-// reach the device with one notification. Call it before RunOn.
+// cost the device fewer notifications. Call it before RunOn.
 func (p *Pump) CorkWith(c Corker) { p.corker = c }
 
 // New returns a pump for stack s. Connections wait until ready is closed
