@@ -415,6 +415,13 @@ func (p *Pump) transmitNow(s *sock) bool {
 		return false
 	}
 	defer s.txMu.Unlock()
+	select {
+	case <-s.done:
+		// Closed since handle looked it up: close flushed it, and the
+		// kernel may have given its number to another socket already.
+		return true
+	default:
+	}
 	if len(s.pending) > 0 {
 		return false
 	}

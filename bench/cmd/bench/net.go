@@ -322,7 +322,7 @@ func measureRound(ctx context.Context, t *netTarget, l load, round int, r *netRe
 	r.reqs = append(r.reqs, rps)
 	mbs, err := bulkSend(ctx, net.JoinHostPort(host, strconv.Itoa(sinkPort)), l.bulk)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w\n%s; guest output:\n%s", err, probeHTTP(host, httpPort), tail(p.Log.Text(), 20))
 	}
 	r.bulk = append(r.bulk, mbs)
 	if t.ram > 0 {
@@ -331,6 +331,20 @@ func measureRound(ctx context.Context, t *netTarget, l load, round int, r *netRe
 		}
 	}
 	return nil
+}
+
+// probeHTTP says whether the server still answers HTTP, for a failed
+// measurement: a guest that does not has lost its network altogether, one
+// that does has lost one connection.
+func probeHTTP(host string, port int) string {
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(fmt.Sprintf("http://%s/", net.JoinHostPort(host, strconv.Itoa(port))))
+	if err != nil {
+		return fmt.Sprintf("after it, HTTP fails too: %v", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return fmt.Sprintf("after it, HTTP still answers %s", resp.Status)
 }
 
 // freePort returns a TCP port on the host's loopback that is free now.
