@@ -237,16 +237,17 @@ func startPump(t *testing.T) (*fakeKernel, *stack.Stack) {
 	return f, s
 }
 
-func TestListenerAcceptsAndMovesData(t *testing.T) {
-	f, s := startPump(t)
-	local := netip.AddrPortFrom(netip.IPv4Unspecified(), 8080)
+// acceptOne has the program listen on port and the peer stack s connect to
+// it; it returns the peer's end and the kernel socket the pump accepted.
+func acceptOne(t *testing.T, f *fakeKernel, s *stack.Stack, port uint16) (net.Conn, uint32) {
+	t.Helper()
+	local := netip.AddrPortFrom(netip.IPv4Unspecified(), port)
 	l := f.add(platform.SockInfo{Family: syscall.AF_INET, Type: syscall.SOCK_STREAM, State: platform.StateListening, Local: local}, platform.WorkListen)
-
 	var c net.Conn
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		var err error
-		c, err = gonet.DialTCP(s, tcpip.FullAddress{Addr: tcpip.AddrFromSlice(hostAddr.AsSlice()), Port: 8080}, ipv4.ProtocolNumber)
+		c, err = gonet.DialTCP(s, tcpip.FullAddress{Addr: tcpip.AddrFromSlice(hostAddr.AsSlice()), Port: port}, ipv4.ProtocolNumber)
 		if err == nil {
 			break
 		}
@@ -255,7 +256,7 @@ func TestListenerAcceptsAndMovesData(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	var id uint32
 	f.until(t, "an accepted connection", func() bool {
 		if acc := f.socks[l].accepted; len(acc) > 0 {
@@ -264,6 +265,12 @@ func TestListenerAcceptsAndMovesData(t *testing.T) {
 		}
 		return false
 	})
+	return c, id
+}
+
+func TestListenerAcceptsAndMovesData(t *testing.T) {
+	f, s := startPump(t)
+	c, id := acceptOne(t, f, s, 8080)
 
 	// Network -> program, larger than the receive ring: flow control.
 	want := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
@@ -323,30 +330,7 @@ func TestTransmitBackpressure(t *testing.T) {
 	corker := &countCorker{}
 	p.CorkWith(corker)
 	f.run(t, p)
-	local := netip.AddrPortFrom(netip.IPv4Unspecified(), 8081)
-	l := f.add(platform.SockInfo{Family: syscall.AF_INET, Type: syscall.SOCK_STREAM, State: platform.StateListening, Local: local}, platform.WorkListen)
-	var c net.Conn
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var err error
-		c, err = gonet.DialTCP(s, tcpip.FullAddress{Addr: tcpip.AddrFromSlice(hostAddr.AsSlice()), Port: 8081}, ipv4.ProtocolNumber)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("dial: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	defer c.Close()
-	var id uint32
-	f.until(t, "an accepted connection", func() bool {
-		if acc := f.socks[l].accepted; len(acc) > 0 {
-			id = acc[0]
-			return true
-		}
-		return false
-	})
+	c, id := acceptOne(t, f, s, 8081)
 	want := make([]byte, 16<<20)
 	for i := range want {
 		want[i] = byte(i * 7 / 5)
