@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gobi-os/gobi/bench/internal/timed"
@@ -322,7 +323,7 @@ func measureRound(ctx context.Context, t *netTarget, l load, round int, r *netRe
 	r.reqs = append(r.reqs, rps)
 	mbs, err := bulkSend(ctx, net.JoinHostPort(host, strconv.Itoa(sinkPort)), l.bulk)
 	if err != nil {
-		return fmt.Errorf("%w\n%s; guest output:\n%s", err, probeHTTP(host, httpPort), tail(p.Log.Text(), 20))
+		return diagnose(err, p, host, httpPort)
 	}
 	r.bulk = append(r.bulk, mbs)
 	if t.ram > 0 {
@@ -333,9 +334,22 @@ func measureRound(ctx context.Context, t *netTarget, l load, round int, r *netRe
 	return nil
 }
 
-// probeHTTP says whether the server still answers HTTP, for a failed
-// measurement: a guest that does not has lost its network altogether, one
-// that does has lost one connection.
+// diagnose adds to a failed measurement's error whether the server still
+// answers HTTP — a guest that does not has lost its network altogether, one
+// that does has lost one connection — and its last output after a SIGQUIT:
+// gobi run forwards it, and Go's runtime then prints every goroutine's
+// stack (QEMU running a Linux guest just exits).
+func diagnose(err error, p *timed.Proc, host string, httpPort int) error {
+	probe := probeHTTP(host, httpPort)
+	syscall.Kill(p.Pid(), syscall.SIGQUIT)
+	select {
+	case <-p.Done():
+	case <-time.After(10 * time.Second):
+	}
+	return fmt.Errorf("%w\n%s; output after SIGQUIT:\n%s", err, probe, tail(p.Log.Text(), 300))
+}
+
+// probeHTTP says whether the server at host:port answers HTTP.
 func probeHTTP(host string, port int) string {
 	client := &http.Client{Timeout: 5 * time.Second}
 	resp, err := client.Get(fmt.Sprintf("http://%s/", net.JoinHostPort(host, strconv.Itoa(port))))
