@@ -20,7 +20,7 @@ import (
 const runUsage = "[-target qemu|sandbox|host] [-strict] [-m SIZE] [-e K=V]... [-timeout DUR] [-accel auto|kvm|tcg] [-gdb PORT] [-debug] [-net user|tap:NAME|lan:NAME|none] [-p [ADDR:]HOST:GUEST[/udp]]... [-ip ADDR/PREFIX] [-gw ADDR] [-dns ADDR] PKG|IMAGE [ARGS...]"
 
 // forwardedSignals are passed on to the program rather than ending gobi.
-var forwardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+var forwardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
 // runRun runs `gobi run`: it builds PKG (or takes the existing image file
 // IMAGE) and runs it, passing the program's exit status through.
