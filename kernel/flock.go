@@ -39,14 +39,10 @@ type flockEntry struct {
 var flocks [maxFlocks]flockEntry
 
 func sysFlock(fd, op, nr uint64) uint64 {
-	e, ok := getFD(fd)
-	if !ok {
-		return errno(eBADF)
+	f, r := fileOf(fd, eINVAL)
+	if r != 0 {
+		return r
 	}
-	if e.kind != fdFile {
-		return errno(eINVAL)
-	}
-	f := memfs.File(e.obj)
 	ino := memfs.Ino(f)
 	switch op &^ lockNb {
 	case lockUn:

@@ -45,12 +45,19 @@ func dirOf(dirfd uint64) (memfs.File, uint64) {
 	if dirfd == atFDCWD || int32(dirfd) == -100 {
 		return cwd, 0
 	}
-	e, ok := getFD(dirfd)
+	return fileOf(dirfd, eNOTDIR)
+}
+
+// fileOf returns the memfs file descriptor fd names, or the errno for the
+// call: EBADF for no descriptor, notFile for one that is not a file (a
+// socket, pipe, eventfd or epoll set), which each call names differently.
+func fileOf(fd uint64, notFile int) (memfs.File, uint64) {
+	e, ok := getFD(fd)
 	if !ok {
 		return 0, errno(eBADF)
 	}
 	if e.kind != fdFile {
-		return 0, errno(eNOTDIR)
+		return 0, errno(notFile)
 	}
 	return memfs.File(e.obj), 0
 }
@@ -102,12 +109,9 @@ func sysNewfstatat(dirfd, path, st, flags uint64) uint64 {
 }
 
 func sysGetdents64(fd, buf, n uint64) uint64 {
-	e, ok := getFD(fd)
-	if !ok {
-		return errno(eBADF)
-	}
-	if e.kind != fdFile {
-		return errno(eNOTDIR)
+	f, r := fileOf(fd, eNOTDIR)
+	if r != 0 {
+		return r
 	}
 	if n > maxIO {
 		n = maxIO
@@ -115,7 +119,7 @@ func sysGetdents64(fd, buf, n uint64) uint64 {
 	if !userOK(uintptr(buf), uintptr(n), true) {
 		return errno(eFAULT)
 	}
-	k, er := memfs.Getdents64(memfs.File(e.obj), bytesAt(uintptr(buf), int(n)))
+	k, er := memfs.Getdents64(f, bytesAt(uintptr(buf), int(n)))
 	if er != 0 {
 		return errno(int(er))
 	}
@@ -145,14 +149,11 @@ func sysChdir(path uint64) uint64 {
 }
 
 func sysFchdir(fd uint64) uint64 {
-	e, ok := getFD(fd)
-	if !ok {
-		return errno(eBADF)
+	f, r := fileOf(fd, eNOTDIR)
+	if r != 0 {
+		return r
 	}
-	if e.kind != fdFile {
-		return errno(eNOTDIR)
-	}
-	return chdir(memfs.File(e.obj), ".")
+	return chdir(f, ".")
 }
 
 func chdir(d memfs.File, p string) uint64 {
@@ -257,14 +258,11 @@ func sysFchmod(fd, mode uint64) uint64 {
 }
 
 func sysFtruncate(fd, size uint64) uint64 {
-	e, ok := getFD(fd)
-	if !ok {
-		return errno(eBADF)
+	f, r := fileOf(fd, eINVAL)
+	if r != 0 {
+		return r
 	}
-	if e.kind != fdFile {
-		return errno(eINVAL)
-	}
-	return errnoOf(memfs.Ftruncate(memfs.File(e.obj), int64(size)))
+	return errnoOf(memfs.Ftruncate(f, int64(size)))
 }
 
 func sysTruncate(path, size uint64) uint64 {
@@ -356,17 +354,13 @@ const (
 )
 
 func sysFallocate(fd, mode, off, n uint64) uint64 {
-	e, ok := getFD(fd)
-	if !ok {
-		return errno(eBADF)
-	}
-	if e.kind != fdFile {
-		return errno(eNODEV)
+	f, r := fileOf(fd, eNODEV)
+	if r != 0 {
+		return r
 	}
 	if int64(off) < 0 || int64(n) <= 0 || int64(off+n) < 0 {
 		return errno(eINVAL)
 	}
-	f := memfs.File(e.obj)
 	var st memfs.Stat
 	if er := memfs.Fstat(f, &st); er != 0 {
 		return errnoOf(er)

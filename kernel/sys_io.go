@@ -112,12 +112,9 @@ func sysPwrite(fd, buf, n, off uint64) uint64 {
 }
 
 func positioned(fd, buf, n, off uint64, write bool) uint64 {
-	e, ok := getFD(fd)
-	if !ok {
-		return errno(eBADF)
-	}
-	if e.kind != fdFile {
-		return errno(eSPIPE)
+	f, r := fileOf(fd, eSPIPE)
+	if r != 0 {
+		return r
 	}
 	if int64(off) < 0 {
 		return errno(eINVAL)
@@ -128,7 +125,6 @@ func positioned(fd, buf, n, off uint64, write bool) uint64 {
 	if !userOK(uintptr(buf), uintptr(n), !write) {
 		return errno(eFAULT)
 	}
-	f := memfs.File(e.obj)
 	if _, isDev := memfs.Device(f); isDev {
 		return errno(eSPIPE)
 	}
@@ -191,14 +187,10 @@ func vectored(i int, fd, iov, cnt uint64, write bool, nr uint64) uint64 {
 }
 
 func sysLseek(fd, off, whence uint64) uint64 {
-	e, ok := getFD(fd)
-	if !ok {
-		return errno(eBADF)
+	f, r := fileOf(fd, eSPIPE)
+	if r != 0 {
+		return r
 	}
-	if e.kind != fdFile {
-		return errno(eSPIPE)
-	}
-	f := memfs.File(e.obj)
 	if dev, isDev := memfs.Device(f); isDev {
 		if dev == memfs.DevStdin || dev == memfs.DevStdout || dev == memfs.DevStderr {
 			return errno(eSPIPE)
