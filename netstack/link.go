@@ -18,6 +18,7 @@ import (
 // response leaves without waking another goroutine.
 type link struct {
 	nic    NIC
+	cork   CorkNIC           // nic, when it can batch notifications; nil otherwise
 	ch     *channel.Endpoint // delivers received frames; its outbound queue is unused
 	ep     *groEndpoint      // the transmitter wrapped in gVisor's Ethernet endpoint and GRO (gro.go)
 	cancel context.CancelFunc
@@ -38,6 +39,7 @@ func newLink(nic NIC, delayACKs bool) *link {
 	// packets is never filled, as transmitter replaces WritePackets.
 	ch := channel.New(1, uint32(nic.MTU()+header.EthernetMinimumSize), tcpip.LinkAddress(nic.MAC()))
 	l := &link{nic: nic, ch: ch}
+	l.cork, _ = nic.(CorkNIC)
 	l.tx.init(l, delayACKs)
 	l.ep = newGROEndpoint(ethernet.New(&txEndpoint{Endpoint: ch, tx: &l.tx}))
 	return l

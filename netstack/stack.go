@@ -128,15 +128,15 @@ func (st *Stack) Err() error { return st.link.err() }
 // costs the hypervisor two traps instead of one per frame. Corks nest; keep
 // them short, as frames wait.
 func (st *Stack) Cork() {
-	if c, ok := st.link.nic.(CorkNIC); ok {
-		c.Cork()
+	if st.link.cork != nil {
+		st.link.cork.Cork()
 	}
 }
 
 // Uncork ends a Cork.
 func (st *Stack) Uncork() {
-	if c, ok := st.link.nic.(CorkNIC); ok {
-		c.Uncork()
+	if st.link.cork != nil {
+		st.link.cork.Uncork()
 	}
 }
 

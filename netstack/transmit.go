@@ -75,7 +75,7 @@ func (t *transmitter) write(pkts stack.PacketBufferList) (int, tcpip.Error) {
 		v.Release()
 		t.views[i] = nil
 	}
-	clear(t.frames[:cap(t.frames)])
+	clear(t.frames) // the released views; slots past it hold only copies of held ACKs
 	t.frames, t.views = t.frames[:0], t.views[:0]
 	if err != nil {
 		t.failLocked(err)
