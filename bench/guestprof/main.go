@@ -75,8 +75,8 @@ func run(image, addr string, wait, dur, every time.Duration, top int, out io.Wri
 	}
 	flat, cum := profile(stacks, syms.funcName)
 	fmt.Fprintf(out, "%d samples over %v of %s\n", len(stacks), dur, image)
-	print(out, "flat (running)", flat, len(stacks), top)
-	print(out, "cumulative (on the stack)", cum, len(stacks), top)
+	printTable(out, "flat (running)", flat, len(stacks), top)
+	printTable(out, "cumulative (on the stack)", cum, len(stacks), top)
 	return nil
 }
 
@@ -141,7 +141,7 @@ func profile(stacks [][]uint64, name func(uint64) string) (flat, cum map[string]
 	return flat, cum
 }
 
-func print(out io.Writer, title string, counts map[string]int, total, top int) {
+func printTable(out io.Writer, title string, counts map[string]int, total, top int) {
 	type row struct {
 		name string
 		n    int
