@@ -108,6 +108,10 @@ func up(wakeFile *os.File, nic netstack.NIC, cfg netstack.Config, dhcp bool, con
 	if err != nil {
 		return fmt.Errorf("the pump's eventfd: %w", err)
 	}
+	go func() {
+		<-st.Failed()
+		platform.Log("network: the network card failed, the network is down: " + st.Err().Error())
+	}()
 	p := pump.New(pump.Guest{}, st.Gvisor(), ready)
 	p.CorkWith(st)
 	go func() {

@@ -25,7 +25,8 @@ type link struct {
 	done   sync.WaitGroup
 
 	mu      sync.Mutex
-	lastErr error // the NIC's last error; the link stops on one
+	lastErr error         // the NIC's first error; the link stops on one
+	failed  chan struct{} // closed with lastErr's first setting
 
 	rxMu    sync.Mutex // held by receiveDirect
 	stopped bool       // receiveDirect delivers nothing more
@@ -38,7 +39,7 @@ func newLink(nic NIC, delayACKs bool) *link {
 	// (attaching to the stack, InjectInbound); its queue of outbound
 	// packets is never filled, as transmitter replaces WritePackets.
 	ch := channel.New(1, uint32(nic.MTU()+header.EthernetMinimumSize), tcpip.LinkAddress(nic.MAC()))
-	l := &link{nic: nic, ch: ch}
+	l := &link{nic: nic, ch: ch, failed: make(chan struct{})}
 	l.cork, _ = nic.(CorkNIC)
 	l.tx.init(l, delayACKs)
 	l.ep = newGROEndpoint(ethernet.New(&txEndpoint{Endpoint: ch, tx: &l.tx}))
@@ -76,6 +77,7 @@ func (l *link) fail(err error) {
 	defer l.mu.Unlock()
 	if l.lastErr == nil {
 		l.lastErr = err
+		close(l.failed)
 	}
 }
 

@@ -121,6 +121,11 @@ func (st *Stack) Close() error {
 // Err reports the NIC error that stopped the stack's pumps, if any.
 func (st *Stack) Err() error { return st.link.err() }
 
+// Failed is closed when the NIC fails (Err then says how): the stack
+// neither sends nor receives after that, so whoever runs it should say so
+// rather than leave the program's connections hanging without a word.
+func (st *Stack) Failed() <-chan struct{} { return st.link.failed }
+
 // Cork batches the NIC's device notifications for the frames the stack
 // sends until the matching Uncork, when the NIC can (CorkNIC; see
 // virtionet.Device.Cork); otherwise it does nothing. A caller that writes

@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"io"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -254,4 +256,51 @@ func FuzzInboundFrame(f *testing.F) {
 			t.Fatalf("echo after frame %x: %q, %v", frame, buf, err)
 		}
 	})
+}
+
+// breakingNIC is a card whose device breaks the protocol once broken is
+// set: every Receive after that fails.
+type breakingNIC struct {
+	*pipeNIC
+	broken atomic.Bool
+}
+
+var errBroken = errors.New("used id 7 was not made available")
+
+func (n *breakingNIC) Receive(fn func([]byte)) (int, error) {
+	if n.broken.Load() {
+		return 0, errBroken
+	}
+	return n.pipeNIC.Receive(fn)
+}
+
+// TestFailedNIC checks that a NIC's failure is announced (Failed, Err), so
+// that the network's owner can say the network is down instead of leaving
+// connections to hang without a word.
+func TestFailedNIC(t *testing.T) {
+	a, _ := nicPair()
+	nic := &breakingNIC{pipeNIC: a}
+	st, err := New(nic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	select {
+	case <-st.Failed():
+		t.Fatal("Failed closed before any receive")
+	default:
+	}
+	if st.Err() != nil {
+		t.Fatalf("Err before any receive: %v", st.Err())
+	}
+	nic.broken.Store(true)
+	a.inject(make([]byte, 60)) // wakes the receive pump, whose Receive fails
+	select {
+	case <-st.Failed():
+	case <-time.After(10 * time.Second):
+		t.Fatal("Failed not closed after the NIC failed")
+	}
+	if !errors.Is(st.Err(), errBroken) {
+		t.Fatalf("Err = %v, want %v", st.Err(), errBroken)
+	}
 }
