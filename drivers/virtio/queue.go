@@ -254,3 +254,12 @@ func (q *Queue) EnableInterrupts() bool {
 	}
 	return uint16(shm.Load32(q.used.Bytes, 0)>>16) != q.lastUsed
 }
+
+// Used reports the position of the used ring: next is the entry the driver
+// consumes next, published the device's used index. They differ while the
+// device has returned chains the driver has not popped.
+func (q *Queue) Used() (next, published uint16) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.lastUsed, uint16(shm.Load32(q.used.Bytes, 0) >> 16)
+}

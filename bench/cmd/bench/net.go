@@ -51,7 +51,7 @@ type netResult struct {
 	cpu         []float64     // the server's CPU time per request during wrk (µs), per run
 	bulk        []float64     // bulk throughput into the guest, MB/s, per run
 	touched     int64         // guest RAM touched after the runs, bytes
-	failures    []string      // wrk's reports of failed requests, per run that had any
+	failures    []string      // wrk's reports of failed requests, and lost interrupts, per run that had any
 }
 
 // load is how the net and sandbox groups exercise a server: runs rounds,
@@ -326,6 +326,13 @@ func measureRound(ctx context.Context, t *netTarget, l load, round int, r *netRe
 		return diagnose(err, p, host, httpPort)
 	}
 	r.bulk = append(r.bulk, mbs)
+	// A guest that recovered from a lost interrupt measured a stall of a
+	// second or two; the table must say so (guestnet prints each one).
+	for _, l := range p.Log.Lines() {
+		if strings.Contains(l.Text, "with no interrupt") {
+			r.failures = append(r.failures, fmt.Sprintf("round %d: %s", round+1, l.Text))
+		}
+	}
 	if t.ram > 0 {
 		if r.touched, err = timed.GuestTouched(p.Pid(), t.ram); err != nil {
 			return err

@@ -373,3 +373,57 @@ func FuzzDecodeHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestWatchServesLostInterrupt checks the guard against a lost interrupt:
+// frames the device returned without an interrupt reaching the driver are
+// served by the second Watch that finds them still waiting, and frames
+// whose interrupt is served in between are never counted as lost.
+func TestWatchServesLostInterrupt(t *testing.T) {
+	d, fake := newTestDevice(t, allFeatures, netConfig(testMAC, 1, 1500), 32)
+	var got int
+	d.SetReceiver(func() {
+		n, err := d.Receive(func([]byte) {})
+		if err != nil {
+			t.Errorf("Receive: %v", err)
+		}
+		got += n
+	})
+	if n := d.Watch(); n != 0 {
+		t.Fatalf("Watch() = %d with nothing received", n)
+	}
+
+	// Frames whose interrupt is served before the next Watch: not lost.
+	deviceDeliver(t, fake, frame(1, 60))
+	if n := d.Watch(); n != 0 {
+		t.Fatalf("Watch() = %d right after the frame came: its interrupt may be on its way", n)
+	}
+	d.HandleInterrupt()
+	if n := d.Watch(); n != 0 || got != 1 {
+		t.Fatalf("Watch() = %d after the interrupt was served (received %d)", n, got)
+	}
+
+	// Frames whose interrupt never comes: the device returns them, the
+	// driver is not told.
+	q := fake.Queue(rxQueue)
+	for i := range 3 {
+		h, chain, ok, err := q.Next()
+		if err != nil || !ok {
+			t.Fatalf("no receive buffer: %v %v", ok, err)
+		}
+		clear(chain[0].Data[:HeaderLen])
+		n := copy(chain[0].Data[HeaderLen:], frame(10+i, 100))
+		q.Complete(h, uint32(HeaderLen+n))
+	}
+	if n := d.Watch(); n != 0 || got != 1 {
+		t.Fatalf("first Watch() = %d (received %d): it must give the interrupt a period", n, got)
+	}
+	if n := d.Watch(); n != 3 || got != 4 {
+		t.Fatalf("second Watch() = %d (received %d), want the 3 waiting frames served", n, got)
+	}
+	if s := d.Stats(); s.LostInterrupts != 1 || s.Interrupts != 1 {
+		t.Errorf("Stats() = %+v, want 1 interrupt and 1 lost", s)
+	}
+	if n := d.Watch(); n != 0 {
+		t.Errorf("Watch() = %d with the queue drained", n)
+	}
+}
