@@ -159,9 +159,9 @@ func up(wakeFile *os.File, nic netstack.NIC, cfg netstack.Config, dhcp bool, con
 // interrupt, finds nothing to do.
 //
 // Each Read ends after watchInterval so that the driver can check for
-// received frames no interrupt announced (virtionet.Device.Watch): a lost
-// interrupt would otherwise stop the network for good, silently. Finding
-// one is a bug, and it is printed.
+// received frames no interrupt announced and frames the card does not
+// send (virtionet.Device.Watch): a lost notification would otherwise stop
+// the network for good, silently. Finding one is a bug, and it is printed.
 func serveIRQ(f *os.File, line int, nic *virtionet.Device) {
 	rc, err := f.SyscallConn()
 	for err == nil {
@@ -180,16 +180,31 @@ func serveIRQ(f *os.File, line int, nic *virtionet.Device) {
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			err = nil
-			if n := nic.Watch(); n > 0 {
-				s := nic.Stats()
-				platform.Log(fmt.Sprintf("network: interrupt line %d: %d received frames waited over %v with no interrupt; served them now (lost interrupts: %d, interrupts served: %d). This is a bug in Gobi: please report it",
-					line, n, watchInterval, s.LostInterrupts, s.Interrupts))
-			}
+			watch(line, nic)
 		}
 	}
 	platform.Log(fmt.Sprintf("network: interrupt line %d: %v", line, err))
 }
 
-// watchInterval is how often serveIRQ looks for a lost interrupt; frames
-// are declared lost after waiting between one and two intervals.
+// watchInterval is how often serveIRQ looks for a lost notification;
+// frames are declared stuck after waiting between one and two intervals.
 const watchInterval = time.Second
+
+// watch runs the driver's guard against lost notifications and prints what
+// it found: either is a bug, which the guard makes cost a second or two
+// instead of the network.
+func watch(line int, nic *virtionet.Device) {
+	lostRx, stalledTx := nic.Watch()
+	if lostRx == 0 && stalledTx == 0 {
+		return
+	}
+	s := nic.Stats()
+	if lostRx > 0 {
+		platform.Log(fmt.Sprintf("network: interrupt line %d: %d received frames waited over %v with no interrupt; served them now (lost interrupts: %d, interrupts served: %d). This is a bug in Gobi: please report it",
+			line, lostRx, watchInterval, s.LostInterrupts, s.Interrupts))
+	}
+	if stalledTx > 0 {
+		platform.Log(fmt.Sprintf("network: the card sent none of %d frames for over %v; notified it again (stalls: %d). This is a bug in Gobi or QEMU: please report it",
+			stalledTx, watchInterval, s.TxStalls))
+	}
+}

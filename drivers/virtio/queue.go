@@ -263,3 +263,17 @@ func (q *Queue) Used() (next, published uint16) {
 	defer q.mu.Unlock()
 	return q.lastUsed, uint16(shm.Load32(q.used.Bytes, 0) >> 16)
 }
+
+// Outstanding reports the available index the device has been shown and
+// the device's used index: chains between them are the device's, made
+// available and not yet used.
+func (q *Queue) Outstanding() (avail, used uint16) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.published, uint16(shm.Load32(q.used.Bytes, 0) >> 16)
+}
+
+// Notify notifies the device whatever its suppression asks (§2.7.13.4
+// allows a notification the device did not ask for): for a driver that
+// finds the device idle with chains available to it.
+func (q *Queue) Notify() { q.notify() }

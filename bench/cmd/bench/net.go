@@ -51,7 +51,7 @@ type netResult struct {
 	cpu         []float64     // the server's CPU time per request during wrk (µs), per run
 	bulk        []float64     // bulk throughput into the guest, MB/s, per run
 	touched     int64         // guest RAM touched after the runs, bytes
-	failures    []string      // wrk's reports of failed requests, and lost interrupts, per run that had any
+	failures    []string      // wrk's reports of failed requests, and lost notifications, per run that had any
 }
 
 // load is how the net and sandbox groups exercise a server: runs rounds,
@@ -326,10 +326,10 @@ func measureRound(ctx context.Context, t *netTarget, l load, round int, r *netRe
 		return diagnose(err, p, host, httpPort)
 	}
 	r.bulk = append(r.bulk, mbs)
-	// A guest that recovered from a lost interrupt measured a stall of a
+	// A guest that recovered from a lost notification measured a stall of a
 	// second or two; the table must say so (guestnet prints each one).
 	for _, l := range p.Log.Lines() {
-		if strings.Contains(l.Text, "with no interrupt") {
+		if strings.Contains(l.Text, "with no interrupt") || strings.Contains(l.Text, "notified it again") {
 			r.failures = append(r.failures, fmt.Sprintf("round %d: %s", round+1, l.Text))
 		}
 	}

@@ -149,7 +149,7 @@ func (r netReport) column(f func(netResult) float64) []float64 {
 }
 
 // printNotes says, under a table, why a target was not measured and which
-// runs had failed requests or a lost interrupt.
+// runs had failed requests or a lost notification.
 func (r netReport) printNotes(w io.Writer) {
 	for i, t := range r.targets {
 		if t.err != nil {

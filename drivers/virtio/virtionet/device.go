@@ -52,10 +52,11 @@ const (
 // malformed; dropped transmit frames did not fit the queue or the MTU.
 // Interrupts counts the interrupts the device raised (HandleInterrupt
 // calls that found a cause), LostInterrupts the times Watch found received
-// frames that no interrupt announced.
+// frames that no interrupt announced, and TxStalls the times it found the
+// device idle with frames to send.
 type Stats struct {
 	RxFrames, RxDropped, TxFrames, TxDropped uint64
-	Interrupts, LostInterrupts               uint64
+	Interrupts, LostInterrupts, TxStalls     uint64
 }
 
 // Device is a virtio network device.
@@ -80,14 +81,17 @@ type Device struct {
 	corkSent bool            // a Transmit under the current Cork notified already
 
 	rxFrames, rxDropped, txFrames, txDropped atomic.Uint64
-	interrupts, lostInterrupts               atomic.Uint64
+	interrupts, lostInterrupts, txStalls     atomic.Uint64
 
-	// Watch's view at its previous call: the interrupt count and the
-	// receive queue's next used entry, and whether the device had
-	// returned it then.
-	watchIRQs    uint64
-	watchNext    uint16
-	watchWaiting bool
+	// Watch's view at its previous call: the interrupt count, the
+	// receive queue's next used entry and whether the device had
+	// returned it, the transmit queue's used index and whether frames
+	// were outstanding.
+	watchIRQs      uint64
+	watchNext      uint16
+	watchWaiting   bool
+	watchTxUsed    uint16
+	watchTxPending bool
 }
 
 // New initialises the network device behind t: negotiates features, reads
@@ -233,7 +237,8 @@ func (d *Device) SetReceiver(receive func()) { d.onRx.Store(&receive) }
 func (d *Device) Stats() Stats {
 	return Stats{RxFrames: d.rxFrames.Load(), RxDropped: d.rxDropped.Load(),
 		TxFrames: d.txFrames.Load(), TxDropped: d.txDropped.Load(),
-		Interrupts: d.interrupts.Load(), LostInterrupts: d.lostInterrupts.Load()}
+		Interrupts: d.interrupts.Load(), LostInterrupts: d.lostInterrupts.Load(),
+		TxStalls: d.txStalls.Load()}
 }
 
 // HandleInterrupt is what the platform calls when the device's interrupt
@@ -264,29 +269,46 @@ func (d *Device) serveRx() {
 	}
 }
 
-// Watch is the driver's guard against a lost interrupt, which would
-// otherwise leave received frames in the queue for good: the device
-// interrupts again only when its used index passes the event index the
-// driver last set (§2.7.10), and a driver that missed the interrupt never
-// moves that index. Call it periodically from the goroutine that calls
-// HandleInterrupt. When frames were already waiting at its previous call,
-// are still the next to take, and no interrupt was served in between, it
-// serves them as HandleInterrupt would, counts the loss in Stats, and
-// returns how many frames had waited; otherwise it returns 0. Frames that
-// arrive between two calls, whose interrupt is on its way, are not
-// mistaken for lost ones.
-func (d *Device) Watch() int {
+// Watch is the driver's guard against a lost notification in either
+// direction, each of which would otherwise stop that direction for good
+// with EVENT_IDX (§2.7.10): the device interrupts again only when its used
+// index passes the event index the driver last set, which a driver that
+// missed the interrupt never moves, and it looks at the available ring
+// again only when notified. Call it periodically from the goroutine that
+// calls HandleInterrupt.
+//
+//   - Receive: when frames were already waiting at the previous call, are
+//     still the next to take, and no interrupt was served in between, it
+//     serves them as HandleInterrupt would and returns how many had
+//     waited in lostRx. Frames that arrive between two calls, whose
+//     interrupt is on its way, are not mistaken for lost ones.
+//   - Transmit: when frames were outstanding at the previous call and the
+//     device has used none since, it notifies the device again and
+//     returns how many are outstanding in stalledTx.
+//
+// Both are counted in Stats.
+func (d *Device) Watch() (lostRx, stalledTx int) {
 	irqs := d.interrupts.Load()
 	next, published := d.rx.Used()
 	waiting := next != published
 	lost := waiting && d.watchWaiting && irqs == d.watchIRQs && next == d.watchNext
 	d.watchIRQs, d.watchNext, d.watchWaiting = irqs, next, waiting
-	if !lost {
-		return 0
+	if lost {
+		d.lostInterrupts.Add(1)
+		d.serveRx()
+		lostRx = int(published - next)
 	}
-	d.lostInterrupts.Add(1)
-	d.serveRx()
-	return int(published - next)
+
+	avail, used := d.tx.Outstanding()
+	pending := avail != used
+	stalled := pending && d.watchTxPending && used == d.watchTxUsed
+	d.watchTxUsed, d.watchTxPending = used, pending
+	if stalled {
+		d.txStalls.Add(1)
+		d.tx.Notify()
+		stalledTx = int(avail - used)
+	}
+	return lostRx, stalledTx
 }
 
 func (d *Device) readLinkStatus() {

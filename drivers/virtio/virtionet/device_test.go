@@ -388,18 +388,21 @@ func TestWatchServesLostInterrupt(t *testing.T) {
 		}
 		got += n
 	})
-	if n := d.Watch(); n != 0 {
-		t.Fatalf("Watch() = %d with nothing received", n)
+	watch := func(want int, what string) {
+		t.Helper()
+		if rx, tx := d.Watch(); rx != want || tx != 0 {
+			t.Fatalf("Watch() = %d, %d %s; want %d, 0", rx, tx, what, want)
+		}
 	}
+	watch(0, "with nothing received")
 
 	// Frames whose interrupt is served before the next Watch: not lost.
 	deviceDeliver(t, fake, frame(1, 60))
-	if n := d.Watch(); n != 0 {
-		t.Fatalf("Watch() = %d right after the frame came: its interrupt may be on its way", n)
-	}
+	watch(0, "right after the frame came: its interrupt may be on its way")
 	d.HandleInterrupt()
-	if n := d.Watch(); n != 0 || got != 1 {
-		t.Fatalf("Watch() = %d after the interrupt was served (received %d)", n, got)
+	watch(0, "after the interrupt was served")
+	if got != 1 {
+		t.Fatalf("received %d frames, want 1", got)
 	}
 
 	// Frames whose interrupt never comes: the device returns them, the
@@ -414,16 +417,47 @@ func TestWatchServesLostInterrupt(t *testing.T) {
 		n := copy(chain[0].Data[HeaderLen:], frame(10+i, 100))
 		q.Complete(h, uint32(HeaderLen+n))
 	}
-	if n := d.Watch(); n != 0 || got != 1 {
-		t.Fatalf("first Watch() = %d (received %d): it must give the interrupt a period", n, got)
-	}
-	if n := d.Watch(); n != 3 || got != 4 {
-		t.Fatalf("second Watch() = %d (received %d), want the 3 waiting frames served", n, got)
+	watch(0, "the first time: it must give the interrupt a period")
+	watch(3, "the second time")
+	if got != 4 {
+		t.Fatalf("received %d frames, want 4", got)
 	}
 	if s := d.Stats(); s.LostInterrupts != 1 || s.Interrupts != 1 {
 		t.Errorf("Stats() = %+v, want 1 interrupt and 1 lost", s)
 	}
-	if n := d.Watch(); n != 0 {
-		t.Errorf("Watch() = %d with the queue drained", n)
+	watch(0, "with the queue drained")
+}
+
+// TestWatchRenotifiesStalledTransmit checks the guard against a lost
+// transmit notification: frames the device leaves unused across two
+// Watch calls get a notification of their own, and frames it is taking
+// do not.
+func TestWatchRenotifiesStalledTransmit(t *testing.T) {
+	d, fake := newTestDevice(t, allFeatures, netConfig(testMAC, 1, 1500), 32)
+	if _, err := d.Transmit([][]byte{frame(1, 60), frame(2, 60)}); err != nil {
+		t.Fatal(err)
+	}
+	kicks := fake.Notifies(txQueue)
+	if _, tx := d.Watch(); tx != 0 {
+		t.Fatalf("first Watch() = %d stalled: the device may just be slow", tx)
+	}
+	// The device takes one frame between the calls: it is making progress.
+	q := fake.Queue(txQueue)
+	h, _, ok, err := q.Next()
+	if err != nil || !ok {
+		t.Fatalf("device found no frame: %v %v", ok, err)
+	}
+	q.Complete(h, 0)
+	if _, tx := d.Watch(); tx != 0 {
+		t.Fatalf("Watch() = %d stalled while the device used a frame", tx)
+	}
+	if _, tx := d.Watch(); tx != 1 {
+		t.Fatalf("Watch() = %d stalled, want the 1 frame the device left", tx)
+	}
+	if n := fake.Notifies(txQueue); n != kicks+1 {
+		t.Errorf("device notified %d times by the guard, want 1", n-kicks)
+	}
+	if s := d.Stats(); s.TxStalls != 1 {
+		t.Errorf("Stats().TxStalls = %d, want 1", s.TxStalls)
 	}
 }
