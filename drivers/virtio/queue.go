@@ -255,22 +255,15 @@ func (q *Queue) EnableInterrupts() bool {
 	return uint16(shm.Load32(q.used.Bytes, 0)>>16) != q.lastUsed
 }
 
-// Used reports the position of the used ring: next is the entry the driver
-// consumes next, published the device's used index. They differ while the
-// device has returned chains the driver has not popped.
-func (q *Queue) Used() (next, published uint16) {
+// Indices reports where the rings stand: avail is the available index the
+// device has been shown, next the used entry the driver consumes next, and
+// used the device's used index. Chains from used to avail are the
+// device's, made available and not yet used; chains from next to used the
+// device returned and the driver has not popped.
+func (q *Queue) Indices() (avail, next, used uint16) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.lastUsed, uint16(shm.Load32(q.used.Bytes, 0) >> 16)
-}
-
-// Outstanding reports the available index the device has been shown and
-// the device's used index: chains between them are the device's, made
-// available and not yet used.
-func (q *Queue) Outstanding() (avail, used uint16) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.published, uint16(shm.Load32(q.used.Bytes, 0) >> 16)
+	return q.published, q.lastUsed, uint16(shm.Load32(q.used.Bytes, 0) >> 16)
 }
 
 // Notify notifies the device whatever its suppression asks (§2.7.13.4

@@ -83,15 +83,8 @@ type Device struct {
 	rxFrames, rxDropped, txFrames, txDropped atomic.Uint64
 	interrupts, lostInterrupts, txStalls     atomic.Uint64
 
-	// Watch's view at its previous call: the interrupt count, the
-	// receive queue's next used entry and whether the device had
-	// returned it, the transmit queue's used index and whether frames
-	// were outstanding.
-	watchIRQs      uint64
-	watchNext      uint16
-	watchWaiting   bool
-	watchTxUsed    uint16
-	watchTxPending bool
+	// Watch's view of each queue at its previous call.
+	watchRx, watchTx progress
 }
 
 // New initialises the network device behind t: negotiates features, reads
@@ -288,27 +281,39 @@ func (d *Device) serveRx() {
 //
 // Both are counted in Stats.
 func (d *Device) Watch() (lostRx, stalledTx int) {
-	irqs := d.interrupts.Load()
-	next, published := d.rx.Used()
-	waiting := next != published
-	lost := waiting && d.watchWaiting && irqs == d.watchIRQs && next == d.watchNext
-	d.watchIRQs, d.watchNext, d.watchWaiting = irqs, next, waiting
-	if lost {
+	_, next, returned := d.rx.Indices()
+	if d.watchRx.stuck(next, returned, d.interrupts.Load()) {
 		d.lostInterrupts.Add(1)
 		d.serveRx()
-		lostRx = int(published - next)
+		lostRx = int(returned - next)
 	}
-
-	avail, used := d.tx.Outstanding()
-	pending := avail != used
-	stalled := pending && d.watchTxPending && used == d.watchTxUsed
-	d.watchTxUsed, d.watchTxPending = used, pending
-	if stalled {
+	avail, _, used := d.tx.Indices()
+	if d.watchTx.stuck(used, avail, 0) {
 		d.txStalls.Add(1)
 		d.tx.Notify()
 		stalledTx = int(avail - used)
 	}
 	return lostRx, stalledTx
+}
+
+// progress is where one queue stood at Watch's previous call: the
+// position of the side that should be moving (the driver's next used
+// entry on receive, the device's used index on transmit), whether work was
+// waiting beyond it, and a count of events that move it (interrupts).
+type progress struct {
+	pos     uint16
+	events  uint64
+	waiting bool
+}
+
+// stuck records the queue at pos with work waiting up to end and events
+// so far, and reports whether work was already waiting at the previous
+// call and neither the position nor the events moved since.
+func (p *progress) stuck(pos, end uint16, events uint64) bool {
+	waiting := pos != end
+	s := waiting && p.waiting && pos == p.pos && events == p.events
+	*p = progress{pos: pos, events: events, waiting: waiting}
+	return s
 }
 
 func (d *Device) readLinkStatus() {
