@@ -192,7 +192,8 @@ const watchInterval = time.Second
 
 // watch runs the driver's guard against lost notifications and prints what
 // it found: either is a bug, which the guard makes cost a second or two
-// instead of the network.
+// instead of the network. Both lines say "lost notification:", which
+// bench/run.sh net looks for.
 func watch(line int, nic *virtionet.Device) {
 	lostRx, stalledTx := nic.Watch()
 	if lostRx == 0 && stalledTx == 0 {
@@ -200,11 +201,11 @@ func watch(line int, nic *virtionet.Device) {
 	}
 	s := nic.Stats()
 	if lostRx > 0 {
-		platform.Log(fmt.Sprintf("network: interrupt line %d: %d received frames waited over %v with no interrupt; served them now (lost interrupts: %d, interrupts served: %d). This is a bug in Gobi: please report it",
+		platform.Log(fmt.Sprintf("network: lost notification: interrupt line %d: %d received frames waited over %v with no interrupt; served them now (lost interrupts: %d, interrupts served: %d). This is a bug in Gobi: please report it",
 			line, lostRx, watchInterval, s.LostInterrupts, s.Interrupts))
 	}
 	if stalledTx > 0 {
-		platform.Log(fmt.Sprintf("network: the card sent none of %d frames for over %v; notified it again (stalls: %d). This is a bug in Gobi or QEMU: please report it",
+		platform.Log(fmt.Sprintf("network: lost notification: the card sent none of %d frames for over %v; notified it again (stalls: %d). This is a bug in Gobi or QEMU: please report it",
 			stalledTx, watchInterval, s.TxStalls))
 	}
 }

@@ -329,7 +329,7 @@ func measureRound(ctx context.Context, t *netTarget, l load, round int, r *netRe
 	// A guest that recovered from a lost notification measured a stall of a
 	// second or two; the table must say so (guestnet prints each one).
 	for _, l := range p.Log.Lines() {
-		if strings.Contains(l.Text, "with no interrupt") || strings.Contains(l.Text, "notified it again") {
+		if strings.Contains(l.Text, "network: lost notification:") {
 			r.failures = append(r.failures, fmt.Sprintf("round %d: %s", round+1, l.Text))
 		}
 	}
